@@ -1,0 +1,25 @@
+"""Light data augmentation for the fine-tuning chapter: small shifts and horizontal flips."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def shift_and_flip(
+    images: torch.Tensor, generator: torch.Generator, max_shift: int = 2, hflip: bool = True
+) -> torch.Tensor:
+    """Shift each image by up to `max_shift` pixels each way and mirror half of them.
+
+    Flips suit Fashion-MNIST (a shoe mirrored is still a shoe), not digits: pass `hflip=False`.
+    """
+    batch, _, height, width = images.shape  # (B, 1, 28, 28)
+    padded = F.pad(images, (max_shift,) * 4)  # (B, 1, 32, 32) for max_shift=2
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, batch), generator=generator)
+    rows = dy[:, None] + torch.arange(height)  # (B, 28)
+    cols = dx[:, None] + torch.arange(width)  # (B, 28)
+    shifted = padded[torch.arange(batch)[:, None, None], 0, rows[:, :, None], cols[:, None, :]]  # (B, 28, 28)
+    if hflip:
+        flip = (torch.rand(batch, generator=generator) < 0.5).to(images.device)  # (B,)
+        shifted = torch.where(flip[:, None, None], shifted.flip(-1), shifted)
+    return shifted.unsqueeze(1)  # (B, 1, 28, 28)

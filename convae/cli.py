@@ -1,0 +1,122 @@
+"""The command line: `python -m convae train | evaluate | bench`."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+
+import torch
+
+from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .data import DATASETS, DataUnavailableError, load_dataset, split_validation
+from .evaluate import evaluate_autoencoder, evaluate_classifier
+from .models import Autoencoder
+from .runtime import seed_everything
+from .train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
+
+DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m convae", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train an autoencoder and save a checkpoint")
+    train.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    train.add_argument("--latent-dim", type=int, default=12, help="size of the latent code (default 12)")
+    train.add_argument("--epochs", type=int, default=28)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=2e-2, help="peak learning rate (default 2e-2)")
+    train.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
+    train.add_argument("--loss", choices=tuple(RECONSTRUCTION_LOSSES), default="mse")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--val-size", type=int, default=0,
+                       help="hold out this many training images and report the validation MSE each epoch")
+    train.add_argument("--out", default="runs/autoencoder.pt", help="checkpoint path (default runs/autoencoder.pt)")
+    train.add_argument("--data-root", default=None, help="data folder (default $CONVAE_DATA or ~/.cache/convae)")
+    train.add_argument("--dry-run", action="store_true",
+                       help=f"a seconds-long smoke run: 1 epoch on {DRY_RUN_SIZES[0]} images")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint on its dataset's test split")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--dataset", choices=DATASETS, default=None, help="default: the checkpoint's own")
+    evaluate.add_argument("--data-root", default=None)
+
+    bench = commands.add_parser("bench", help="measure training throughput on this machine")
+    bench.add_argument("--images", type=int, default=60_000, help="images per measured epoch (default 60000)")
+    bench.add_argument("--data-root", default=None)
+    return parser
+
+
+def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    train_set = load_dataset(args.dataset, "train", args.data_root)
+    test_set = load_dataset(args.dataset, "test", args.data_root)
+    epochs = args.epochs
+    if args.dry_run:
+        train_set = train_set.subset(torch.arange(min(DRY_RUN_SIZES[0], len(train_set))))
+        test_set = test_set.subset(torch.arange(min(DRY_RUN_SIZES[1], len(test_set))))
+        epochs = 1
+    monitor = test_set
+    if args.val_size:
+        train_set, monitor = split_validation(train_set, args.val_size, seed=args.seed)
+    seed_everything(args.seed)
+    model = Autoencoder(latent_dim=args.latent_dim)
+    history = train_autoencoder(
+        model, train_set, epochs=epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
+        schedule=args.schedule, seed=args.seed, test_set=monitor,
+    )
+    model.cpu()
+    test_metrics = evaluate_autoencoder(model, test_set)
+    recipe = {"optimizer": "Adam", "lr": args.lr, "schedule": args.schedule, "loss": args.loss,
+              "batch_size": args.batch_size, "epochs": epochs, "seed": args.seed,
+              "train_images": len(train_set)}
+    metadata = {
+        "dataset": args.dataset, "epochs": epochs, "recipe": recipe, "test_metrics": test_metrics,
+        "train_seconds": round(history.last()["seconds"], 1),
+        "command": "python -m convae " + shlex.join(argv),
+    }
+    if args.val_size:
+        metadata["validation_mse"] = history.last()["test_mse"]
+    path = save_checkpoint(model, args.out, **metadata)
+    label = "validation" if args.val_size else "test"
+    print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in history["test_mse"]))
+    print(f"test MSE {test_metrics['mse']:.5f}, test BCE {test_metrics['bce']:.5f}, "
+          f"{history.last()['seconds']:.0f} s of training; saved {path}")
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    checkpoint = load_checkpoint(args.checkpoint)
+    dataset = args.dataset or checkpoint.metadata.get("dataset", "fashion-mnist")
+    test_set = load_dataset(dataset, "test", args.data_root)
+    if checkpoint.metadata["model_class"] == "Classifier":
+        metrics = evaluate_classifier(checkpoint.model, test_set)
+    elif checkpoint.metadata["model_class"] == "Autoencoder":
+        metrics = evaluate_autoencoder(checkpoint.model, test_set)
+    else:
+        found = checkpoint.metadata["model_class"]
+        raise CheckpointError(f"evaluate needs an Autoencoder or a Classifier, found a {found}")
+    print(f"{checkpoint.metadata['model_class']} (latent {checkpoint.metadata['latent_dim']}) "
+          f"on the {dataset} test set:")
+    for name, value in metrics.items():
+        print(f"  {name}: {value:.5f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            run_train(args, argv)
+        elif args.command == "evaluate":
+            run_evaluate(args)
+        elif args.command == "bench":
+            from .bench import run_benchmark
+
+            run_benchmark(args.images, args.data_root)
+    except (CheckpointError, DataUnavailableError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

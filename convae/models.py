@@ -1,0 +1,119 @@
+"""The four networks of the book: Encoder, Decoder, Autoencoder and Classifier.
+
+Layer names and shapes follow the project's specification exactly, so a ``state_dict`` saved from
+the specification's classes loads into these (``strict=True``) and back. What is added changes no
+weight: pooling as a module, ``latent_dim`` passed through, input checks and a readable ``repr``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of every input image
+FEATURE_SHAPE = (64, 3, 3)  # (C, H, W) just before the encoder's `fc` / after the decoder's `fc`
+FEATURE_SIZE = 64 * 3 * 3  # 576 numbers
+
+
+def _check_batch(x: torch.Tensor, expected: tuple[int, ...], what: str) -> None:
+    """Raise a ValueError unless `x` is a float batch of shape (B, *expected)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{what} expects a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != len(expected) + 1 or tuple(x.shape[1:]) != expected:
+        wanted = "(B, " + ", ".join(str(n) for n in expected) + ")"
+        raise ValueError(f"{what} expects a batch of shape {wanted}, got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{what} expects a floating-point tensor, got dtype {x.dtype}")
+
+
+class Encoder(nn.Module):
+    """Compresses a (B, 1, 28, 28) image batch into (B, latent_dim) codes."""
+
+    def __init__(self, latent_dim: int = 12) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=5, stride=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
+        self.conv3 = nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1)
+        self.fc = nn.Linear(FEATURE_SIZE, latent_dim)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_batch(x, IMAGE_SHAPE, "Encoder")  # (B, 1, 28, 28)
+        x = self.relu(self.conv1(x))  # (B, 16, 24, 24)
+        x = self.pool(x)  # (B, 16, 12, 12)
+        x = self.relu(self.conv2(x))  # (B, 32, 12, 12)
+        x = self.pool(x)  # (B, 32, 6, 6)
+        x = self.relu(self.conv3(x))  # (B, 64, 3, 3)
+        x = torch.flatten(x, 1)  # (B, 576)
+        return self.fc(x)  # (B, latent_dim)
+
+
+class Decoder(nn.Module):
+    """Expands (B, latent_dim) codes back into (B, 1, 28, 28) images with values in (0, 1)."""
+
+    def __init__(self, latent_dim: int = 12) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.fc = nn.Linear(latent_dim, FEATURE_SIZE)
+        self.deconv1 = nn.ConvTranspose2d(64, 32, kernel_size=3, stride=2, padding=1, output_padding=1)
+        self.deconv2 = nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1)
+        self.deconv3 = nn.ConvTranspose2d(16, 1, kernel_size=5, stride=2, output_padding=1)
+        self.relu = nn.ReLU()
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        _check_batch(z, (self.latent_dim,), "Decoder")  # (B, latent_dim)
+        x = self.fc(z)  # (B, 576)
+        x = x.view(-1, *FEATURE_SHAPE)  # (B, 64, 3, 3)
+        x = self.relu(self.deconv1(x))  # (B, 32, 6, 6)
+        x = self.relu(self.deconv2(x))  # (B, 16, 12, 12)
+        return self.sigmoid(self.deconv3(x))  # (B, 1, 28, 28)
+
+
+class Autoencoder(nn.Module):
+    """An Encoder followed by a Decoder: image -> latent code -> reconstructed image."""
+
+    def __init__(self, latent_dim: int = 12) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = Encoder(latent_dim)
+        self.decoder = Decoder(latent_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encoder(x)  # (B, latent_dim)
+        return self.decoder(z)  # (B, 1, 28, 28)
+
+
+class Classifier(nn.Module):
+    """An Encoder (pretrained via `tuning_encoder`, or fresh) topped by a two-layer head."""
+
+    def __init__(
+        self,
+        latent_dim: int = 12,
+        num_classes: int = 10,
+        tuning_encoder: Encoder | None = None,
+    ) -> None:
+        super().__init__()
+        if tuning_encoder is not None and tuning_encoder.latent_dim != latent_dim:
+            raise ValueError(
+                f"tuning_encoder has latent_dim {tuning_encoder.latent_dim}, "
+                f"but the Classifier was asked for latent_dim {latent_dim}"
+            )
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.encoder = tuning_encoder if tuning_encoder is not None else Encoder(latent_dim)
+        self.fc1 = nn.Linear(latent_dim, 64)
+        self.fc2 = nn.Linear(64, num_classes)
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encoder(x)  # (B, latent_dim)
+        h = self.relu(self.fc1(z))  # (B, 64)
+        return self.fc2(h)  # (B, num_classes) logits
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable numbers in `model`."""
+    return sum(p.numel() for p in model.parameters())

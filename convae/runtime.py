@@ -1,0 +1,32 @@
+"""Where computations run and how randomness is seeded."""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+
+def pick_device(announce: bool = True) -> torch.device:
+    """The best device here: CUDA, then Apple's MPS, then the CPU; prints its choice."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if announce:
+        print(f"convae: using device {device.type}")
+    return device
+
+
+def resolve_device(device: str | torch.device | None, announce: bool = True) -> torch.device:
+    """`device` as a torch.device, or the best one available when it is None."""
+    return pick_device(announce) if device is None else torch.device(device)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python's and PyTorch's global generators; return a CPU generator seeded the same."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)

@@ -1,0 +1,50 @@
+"""Shared fixtures: small IDX files written on the spot, so no test needs the network."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+import torch
+
+from convae.data import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
+
+SMALL_SIZES = {"train": 200, "test": 100}
+
+
+def idx_bytes(tensor: torch.Tensor, magic: int) -> bytes:
+    """An IDX file's bytes: magic, dimensions (big-endian), then the uint8 data."""
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in tensor.shape)
+    return header + tensor.numpy().tobytes()
+
+
+def write_idx_split(folder: Path, split: str, count: int, seed: int = 0, compress: bool = False) -> None:
+    """Write random-but-learnable images (class = brightness band) and their labels."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(count) % 10
+    images = (torch.rand(count, 28, 28, generator=generator) * 25 + labels[:, None, None] * 23).to(torch.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    images_name, labels_name = IDX_FILES[split]
+    for name, data in ((images_name, idx_bytes(images, IDX_IMAGES_MAGIC)),
+                       (labels_name, idx_bytes(labels.to(torch.uint8), IDX_LABELS_MAGIC))):
+        if compress:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(data))
+        else:
+            (folder / name).write_bytes(data)
+
+
+@pytest.fixture
+def mnist_root(tmp_path: Path) -> Path:
+    """A data root holding a small MNIST in torchvision's layout."""
+    for split, count in SMALL_SIZES.items():
+        write_idx_split(tmp_path / "MNIST" / "raw", split, count)
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_mnist(mnist_root: Path):
+    """(train, test) ImageSets of the small MNIST."""
+    from convae import load_dataset
+
+    return load_dataset("mnist", "train", mnist_root), load_dataset("mnist", "test", mnist_root)

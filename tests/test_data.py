@@ -1,0 +1,117 @@
+"""Loading (MNIST from IDX files, Fashion-MNIST's offline copy, the error path), batching, subsets."""
+
+import socket
+
+import pytest
+import torch
+from conftest import SMALL_SIZES, write_idx_split
+
+import convae
+from convae import data
+
+
+def test_mnist_loads_from_idx_files_as_in_memory_tensors(mnist_root):
+    train = convae.load_dataset("mnist", "train", mnist_root)
+    assert train.images.shape == (SMALL_SIZES["train"], 1, 28, 28)
+    assert train.images.dtype == torch.float32 and train.labels.dtype == torch.int64
+    assert 0 <= train.images.min() and train.images.max() <= 1
+    assert train.labels[:10].tolist() == list(range(10))
+    assert train.classes[0].startswith("0")
+    assert len(convae.load_dataset("mnist", "test", mnist_root)) == SMALL_SIZES["test"]
+
+
+def test_root_comes_from_the_environment(mnist_root, monkeypatch):
+    monkeypatch.setenv("CONVAE_DATA", str(mnist_root))
+    assert data.data_root() == mnist_root
+    assert len(convae.load_dataset("mnist", "test")) == SMALL_SIZES["test"]
+
+
+def test_missing_data_offline_names_both_remedies(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(data, "SYSTEM_FASHION_MNIST", tmp_path / "not-installed")
+    with pytest.raises(convae.DataUnavailableError, match="apt-get install dataset-fashion-mnist.*internet"):
+        convae.load_dataset("fashion-mnist", "train", tmp_path)
+
+
+def test_unknown_names_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        convae.load_dataset("cifar", "train", tmp_path)
+    with pytest.raises(ValueError, match="unknown split 'val'"):
+        convae.load_dataset("mnist", "val", tmp_path)
+
+
+def test_system_copy_is_checked_and_extracted(tmp_path):
+    source = tmp_path / "debian"
+    write_idx_split(source, "train", 30, compress=True)
+    write_idx_split(source, "test", 20, compress=True)
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    data.extract_system_copy(source, raw, sizes={"train": 30, "test": 20})
+    loaded = convae.load_dataset("fashion-mnist", "test", tmp_path / "root")
+    assert loaded.images.shape == (20, 1, 28, 28) and loaded.classes[0] == "T-shirt/top"
+
+
+def test_system_copy_with_wrong_counts_is_refused(tmp_path):
+    source = tmp_path / "debian"
+    write_idx_split(source, "train", 30, compress=True)
+    write_idx_split(source, "test", 20, compress=True)
+    with pytest.raises(ValueError, match="60000 items.*dimensions \\(30, 28, 28\\)"):
+        data.extract_system_copy(source, tmp_path / "raw")
+    assert not (tmp_path / "raw" / "train-images-idx3-ubyte").exists()
+
+
+def test_idx_header_with_bad_magic_is_refused(tmp_path):
+    path = tmp_path / "labels"
+    path.write_bytes(b"".join(n.to_bytes(4, "big") for n in (2051, 5, 28, 28)))  # an images header
+    with pytest.raises(ValueError, match="expected magic 2049.*found magic 2051"):
+        data.check_idx_file(path, "labels", 5)
+    path.write_bytes((2049).to_bytes(4, "big"))
+    with pytest.raises(ValueError, match="ends inside its IDX header"):
+        data.check_idx_file(path, "labels", 5)
+
+
+@pytest.mark.skipif(not data.SYSTEM_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_full_fashion_mnist_offline(tmp_path):
+    train = convae.load_dataset("fashion-mnist", "train", tmp_path)
+    test = convae.load_dataset("fashion-mnist", "test", tmp_path)
+    assert train.images.shape == (60_000, 1, 28, 28) and len(test) == 10_000
+    assert torch.bincount(test.labels).tolist() == [1000] * 10
+
+
+def test_batches_cover_the_set_once_in_a_seeded_order(tiny_mnist):
+    train, _ = tiny_mnist
+    def order(seed):
+        g = torch.Generator().manual_seed(seed)
+        return torch.cat([y for _, y in data.iterate_batches(train, 64, shuffle=True, generator=g)])
+    first, again, other = order(0), order(0), order(1)
+    assert torch.equal(first, again) and not torch.equal(first, other)
+    assert torch.equal(first.sort().values, train.labels.sort().values)
+    sizes = [len(x) for x, _ in data.iterate_batches(train, 64)]
+    assert sizes == [64, 64, 64, 8]
+
+
+def test_labelled_subset_is_balanced_and_reproducible(tiny_mnist):
+    train, _ = tiny_mnist
+    subset = convae.labelled_subset(train, per_class=5, seed=3)
+    assert torch.bincount(subset.labels, minlength=10).tolist() == [5] * 10
+    again = convae.labelled_subset(train, per_class=5, seed=3)
+    assert torch.equal(subset.images, again.images)
+    other = convae.labelled_subset(train, per_class=5, seed=4)
+    assert not torch.equal(subset.images, other.images)
+    with pytest.raises(ValueError, match="fewer than 50"):
+        convae.labelled_subset(train, per_class=50)
+
+
+def test_validation_split_is_disjoint(tiny_mnist):
+    train, _ = tiny_mnist
+    rest, val = convae.split_validation(train, 50, seed=0)
+    assert len(rest) == 150 and len(val) == 50
+    rows = {tuple(x.flatten()[:40].tolist()) for x in torch.cat([rest.images, val.images])}
+    assert len(rows) == 200
+
+
+def test_imageset_rejects_wrong_dtype():
+    with pytest.raises(ValueError, match="float32.*uint8"):
+        convae.ImageSet(torch.zeros(2, 1, 28, 28, dtype=torch.uint8), torch.zeros(2, dtype=torch.long), [])
