@@ -97,5 +97,6 @@ def run_benchmark(num_images: int = 60_000, root: str | None = None) -> dict[str
         print(f"| {name} | {rate:,.0f} | {60_000 / rate:.1f} | {gflops:.1f} | {100 * gflops / peak:.1f} % |")
     a, b, c = rates.values()
     share = 100 * b * TRAIN_FLOP_PER_IMAGE / 1e9 / peak
-    print(f"\n(b)/(a) = {b / a:.2f}x   (b)/(c) = {b / c:.2f}   (b) reaches {share:.1f} % of the measured float32 matmul rate")
+    print(f"\n(b)/(a) = {b / a:.2f}x   (b)/(c) = {b / c:.2f}   "
+          f"(b) reaches {share:.1f} % of the measured float32 matmul rate")
     return {**rates, "matmul_gflops": peak}

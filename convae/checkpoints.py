@@ -27,7 +27,7 @@ MODEL_CLASSES: dict[str, type[nn.Module]] = {
 PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
     "fashion-mnist": (
         "fashion-mnist-latent12.pt",
-        "0000000000000000000000000000000000000000000000000000000000000000",
+        "8ec72fb79317245590e69f5986881b2074a9bf0d34d8bbde99e9532d01cb2175",
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The command line: `python -m convae train | evaluate | bench`."""
+"""The command line: `python -m convae train | evaluate | bench | export-web | lab | repository`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 
@@ -47,6 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure training throughput on this machine")
     bench.add_argument("--images", type=int, default=60_000, help="images per measured epoch (default 60000)")
     bench.add_argument("--data-root", default=None)
+
+    export = commands.add_parser("export-web", help="write the decoder and latent map for the in-browser explorer")
+    export.add_argument("out", nargs="?", default="book/_explorer", help="folder (default book/_explorer)")
+    export.add_argument("--points", type=int, default=3000, help="test codes on the map (default 3000)")
+
+    lab = commands.add_parser("lab", help="course-lab tools")
+    lab_commands = lab.add_subparsers(dest="lab_command", required=True)
+    student = lab_commands.add_parser("student-edition", help="write the chapters without solutions")
+    student.add_argument("out", help="folder to write the student notebooks into")
+    student.add_argument("--source", default="notebooks", help="folder of the chapters (default notebooks)")
+    student.add_argument("--colab-base", default=None,
+                         help="URL of the folder where you publish the student edition, for the Colab links")
+
+    repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
+    repository.add_argument("url", help="e.g. https://github.com/you/convae")
+    repository.add_argument("--root", default=".", help="the book's root folder (default .)")
     return parser
 
 
@@ -116,6 +133,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .bench import run_benchmark
 
             run_benchmark(args.images, args.data_root)
+        elif args.command == "export-web":
+            from .web import export_web
+
+            sizes = export_web(Path(args.out), num_points=args.points)
+            print(", ".join(f"{name}: {size / 1024:.1f} KiB" for name, size in sizes.items()) + f" in {args.out}")
+        elif args.command == "lab":
+            from .edition import write_student_edition
+
+            written = write_student_edition(Path(args.source), Path(args.out), args.colab_base)
+            print(f"wrote {len(written)} student notebooks into {args.out}")
+        elif args.command == "repository":
+            from .edition import set_repository
+
+            for path in set_repository(Path(args.root), args.url):
+                print(f"updated {path}")
     except (CheckpointError, DataUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,0 +1,65 @@
+"""`python -m convae export-web`: the shipped decoder and a 2-D latent map as static files.
+
+The book's in-browser explorer (book/_explorer/convae-explorer.js) reads them and runs the decoder
+in JavaScript, so the published page needs no Python kernel.
+
+* `decoder.bin`: the decoder's float32 weights, little-endian, one tensor after another;
+* `explorer.json`: where each tensor sits in that file, the latent ranges, the PCA basis and mean
+  that map the 12-d codes to the plane and back, and a sample of test codes on that plane.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from .checkpoints import load_pretrained
+from .data import load_dataset
+from .evaluate import encode
+from .widgets import latent_ranges
+
+FORMAT = "convae-explorer/1"
+DEFAULT_OUT = Path("book/_explorer")
+
+
+def _rounded(values: torch.Tensor, digits: int) -> list:
+    return torch.round(values.double(), decimals=digits).tolist()
+
+
+def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points: int = 3000,
+               seed: int = 0) -> dict[str, int]:
+    """Write `decoder.bin` and `explorer.json` into `out`; return their sizes in bytes."""
+    checkpoint = load_pretrained(name, with_metadata=True)
+    model = checkpoint.model
+    test_set = load_dataset(name, "test")
+    codes = encode(model.encoder, test_set)  # (N, latent_dim)
+    mean = codes.mean(dim=0)  # (latent_dim,)
+    _, _, directions = torch.linalg.svd(codes - mean, full_matrices=False)
+    basis = directions[:2]  # (2, latent_dim): the plane of the two principal components
+    chosen = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed))[:num_points]
+    plane = (codes[chosen] - mean) @ basis.T  # (num_points, 2)
+
+    tensors, blob = [], bytearray()
+    for tensor_name, tensor in model.decoder.state_dict().items():
+        data = tensor.detach().cpu().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
+        tensors.append({"name": tensor_name, "shape": list(tensor.shape), "offset": len(blob) // 4,
+                        "length": tensor.numel()})
+        blob += data
+    manifest = {
+        "format": FORMAT,
+        "latent_dim": model.latent_dim,
+        "weights": {"file": "decoder.bin", "sha256": hashlib.sha256(blob).hexdigest(), "tensors": tensors},
+        "ranges": _rounded(torch.tensor(latent_ranges(codes)), 4),
+        "pca": {"mean": mean.tolist(), "basis": basis.tolist()},
+        "points": {"xy": _rounded(plane.flatten(), 3), "labels": test_set.labels[chosen].tolist()},
+        "classes": test_set.classes,
+        "model": {key: checkpoint.metadata.get(key) for key in ("dataset", "test_metrics", "command")},
+    }
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "decoder.bin").write_bytes(bytes(blob))
+    (out / "explorer.json").write_text(json.dumps(manifest, separators=(",", ":")) + "\n")
+    return {path.name: path.stat().st_size for path in (out / "decoder.bin", out / "explorer.json")}

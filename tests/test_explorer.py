@@ -1,0 +1,125 @@
+"""The in-browser latent explorer: the built book's page in headless Chromium, against PyTorch."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import torch
+
+import convae
+from convae.web import export_web
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                    reason="Chromium is not installed (CI installs it)")
+
+
+def test_committed_assets_match_a_fresh_export(tmp_path):
+    sizes = export_web(tmp_path)
+    for name in ("decoder.bin", "explorer.json"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "book" / "_explorer" / name).read_bytes(), name
+    assert sizes["decoder.bin"] == 4 * convae.count_parameters(convae.Decoder())
+    assert sum(sizes.values()) < 300_000
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory) -> Path:
+    """The whole book built from the stored notebook outputs (no execution), into a temporary folder."""
+    out = tmp_path_factory.mktemp("book")
+    config = (ROOT / "_config.yml").read_text().replace("execute_notebooks: force", "execute_notebooks: \"off\"")
+    (out / "_config.yml").write_text(config)
+    subprocess.run([Path(sys.executable).parent / "jupyter-book", "build", str(ROOT), "--path-output", str(out),
+                    "--config", str(out / "_config.yml"), "--quiet"], check=True)
+    return out / "_build" / "html"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def explorer_page(built_book):
+    """(Playwright page on the explorer, list of every requested URL, the server's origin)."""
+    from playwright.sync_api import sync_playwright
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_book)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{origin}/book/explorer.html")
+        page.evaluate("window.convaeExplorer")  # resolves once the weights are loaded and drawn
+        yield page, requested, origin
+        browser.close()
+    server.shutdown()
+
+
+def latent_vectors() -> torch.Tensor:
+    model = convae.load_pretrained()
+    test_set = convae.load_dataset("fashion-mnist", "test")
+    with torch.no_grad():
+        real = model.encoder(test_set.images[:4])  # (4, 12)
+    generator = torch.Generator().manual_seed(0)
+    return torch.cat([real, torch.zeros(1, 12), 3 * torch.randn(3, 12, generator=generator)])  # (8, 12)
+
+
+@needs_chromium
+def test_javascript_decoder_matches_pytorch(explorer_page):
+    page, _, _ = explorer_page
+    z = latent_vectors()
+    decoded = page.evaluate("async (zs) => { const api = await window.convaeExplorer; return zs.map(api.decode); }",
+                            z.tolist())
+    in_browser = torch.tensor(decoded).reshape(len(z), 1, 28, 28)
+    with torch.no_grad():
+        expected = convae.load_pretrained().decoder(z)
+    difference = (in_browser - expected).abs().max().item()
+    timing = page.evaluate("""async (z) => { const api = await window.convaeExplorer;
+        const start = performance.now(); for (let i = 0; i < 200; i++) api.decode(z);
+        return (performance.now() - start) / 200; }""", z[0].tolist())
+    print(f"max |JS - PyTorch| = {difference:.2e}; {timing:.2f} ms per decode in headless Chromium")
+    assert difference <= 1e-4
+
+
+def canvas_pixels(page, selector: str) -> str:
+    return page.evaluate(f"document.querySelector('{selector}').toDataURL()")
+
+
+@needs_chromium
+def test_slider_and_map_change_the_image_and_nothing_leaves_the_server(explorer_page, tmp_path_factory):
+    page, requested, origin = explorer_page
+    before = canvas_pixels(page, ".cx-image")
+    slider = page.locator(".cx-slider input").first
+    value = slider.input_value()
+    slider.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    assert slider.input_value() != value
+    after_slider = canvas_pixels(page, ".cx-image")
+    assert after_slider != before
+
+    box = page.locator(".cx-map").bounding_box()
+    page.mouse.click(box["x"] + 0.85 * box["width"], box["y"] + 0.2 * box["height"])
+    assert canvas_pixels(page, ".cx-image") != after_slider
+    assert page.locator(".cx-slider input").nth(1).input_value() != value
+
+    screenshot = tmp_path_factory.mktemp("screens") / "explorer.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot: {screenshot}")
+    outside = [url for url in requested if not url.startswith(origin) and not url.startswith("data:")]
+    assert not outside, outside
+    assert any(url.endswith("decoder.bin") for url in requested)
