@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+VENDOR := book/_vendor
+
 .PHONY: book test train bench clean
 
 $(STAMP): requirements.txt pyproject.toml
@@ -15,10 +17,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+# The widget manager, require.js and MathJax, from npm, served by the book itself instead of a CDN.
+$(VENDOR)/embed-amd.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)/mathjax/output/chtml/fonts
+	cp node_modules/requirejs/require.js node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js $(VENDOR)/
+	cp node_modules/@jupyter-widgets/html-manager/dist/*.woff* $(VENDOR)/
+	cp node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
+	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+
+book: $(STAMP) $(VENDOR)/embed-amd.js
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP)
+test: $(STAMP) $(VENDOR)/embed-amd.js
 	$(BIN)/ruff check convae tests
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
@@ -30,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m convae bench
 
 clean:
-	rm -rf _build runs
+	rm -rf _build runs $(VENDOR) node_modules

@@ -27,7 +27,7 @@ MODEL_CLASSES: dict[str, type[nn.Module]] = {
 PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
     "fashion-mnist": (
         "fashion-mnist-latent12.pt",
-        "8ec72fb79317245590e69f5986881b2074a9bf0d34d8bbde99e9532d01cb2175",
+        "27f7dfa8741a3344b50b04e23af2557a7515e801875fb89f0cb048852d2f6b16",
     ),
 }
 

@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=int, default=12, help="size of the latent code (default 12)")
     train.add_argument("--epochs", type=int, default=28)
     train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=2e-2, help="peak learning rate (default 2e-2)")
+    train.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (default 1e-2)")
     train.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
     train.add_argument("--loss", choices=tuple(RECONSTRUCTION_LOSSES), default="mse")
     train.add_argument("--seed", type=int, default=0)

@@ -50,6 +50,9 @@ class ImageSet:
             raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(self.images.shape)}")
         if self.images.dtype != torch.float32:
             raise ValueError(f"images must be float32 in [0, 1], got dtype {self.images.dtype}")
+        if len(self.images) and not (0 <= self.images.min() and self.images.max() <= 1):
+            low, high = self.images.min().item(), self.images.max().item()
+            raise ValueError(f"images must have values in [0, 1], got values from {low:g} to {high:g}")
         if self.labels.shape != (len(self.images),) or self.labels.dtype != torch.int64:
             raise ValueError(
                 f"labels must be int64 of shape ({len(self.images)},), "

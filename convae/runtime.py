@@ -25,8 +25,7 @@ def resolve_device(device: str | torch.device | None, announce: bool = True) -> 
     return pick_device(announce) if device is None else torch.device(device)
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python's and PyTorch's global generators; return a CPU generator seeded the same."""
+def seed_everything(seed: int) -> None:
+    """Seed Python's and PyTorch's global generators (and CUDA's, where there is one)."""
     random.seed(seed)
     torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)

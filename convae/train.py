@@ -1,14 +1,14 @@
 """Training loops for the autoencoder and the classifier, with a per-epoch history.
 
 Both loops share one function, `fit`: draw a shuffled batch, compute a loss, take an optimizer
-step, and every `record_every` steps write the running train loss and the test metrics down.
+step, and at chosen steps write the running train loss and the test metrics down.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import torch
@@ -29,7 +29,7 @@ ONECYCLE_WARMUP_FRACTION = 0.15  # share of the steps spent raising the learning
 
 @dataclass
 class History:
-    """One record (a dict of numbers) per epoch; `history["train_loss"]` gives a column."""
+    """One record (a dict of numbers) per recorded step; `history["train_loss"]` gives a column."""
 
     records: list[dict[str, float]] = field(default_factory=list)
 
@@ -52,16 +52,20 @@ def fit(
     *,
     batch_size: int,
     total_steps: int,
-    record_every: int,
+    record_steps: Collection[int],
     generator: torch.Generator,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     evaluate: Callable[[], dict[str, float]] = dict,
     progress: bool = True,
     description: str = "training",
 ) -> History:
-    """Take `total_steps` optimizer steps on shuffled batches of `train_set`; return the history."""
+    """Take `total_steps` optimizer steps on shuffled batches of `train_set`; return the history.
+
+    After each step number in `record_steps` (and after the last step) the history gets a record.
+    """
     history = History()
     steps_per_epoch = math.ceil(len(train_set) / batch_size)
+    record_steps = set(record_steps)
     running_loss, running_count, step = torch.zeros(()), 0, 0
     started = time.perf_counter()
     model.to(memory_format=torch.channels_last)  # the layout convolutions run fastest in (~1.6x on CPU)
@@ -79,7 +83,7 @@ def fit(
                 running_count += len(images)
                 step += 1
                 bar.update(1)
-                if step % record_every == 0 or step == total_steps:
+                if step in record_steps or step == total_steps:
                     record = {
                         "epoch": step / steps_per_epoch,
                         "train_loss": running_loss.item() / running_count,
@@ -113,12 +117,14 @@ def train_autoencoder(
     seed: int = 0,
     device: str | torch.device | None = None,
     test_set: ImageSet | None = None,
+    records_per_epoch: int = 1,
     progress: bool = True,
 ) -> History:
-    """Train `model` to reconstruct its input with Adam; return the per-epoch history.
+    """Train `model` to reconstruct its input with Adam; return the history.
 
     `schedule="onecycle"` raises the learning rate to `lr` over the first 15 % of the steps, then
-    anneals it to almost zero (the recipe of the shipped weights, with lr=1e-2).
+    anneals it to almost zero (the recipe of the shipped weights, with lr=1e-2). The history has
+    `records_per_epoch` records per epoch (train loss so far, test metrics at that moment).
     """
     if loss not in RECONSTRUCTION_LOSSES:
         raise ValueError(f"loss must be one of {tuple(RECONSTRUCTION_LOSSES)}, got {loss!r}")
@@ -147,7 +153,8 @@ def train_autoencoder(
 
     return fit(
         model, train_set, batch_loss, optimizer,
-        batch_size=batch_size, total_steps=epochs * steps_per_epoch, record_every=steps_per_epoch,
+        batch_size=batch_size, total_steps=epochs * steps_per_epoch,
+        record_steps={round(k * steps_per_epoch / records_per_epoch) for k in range(1, epochs * records_per_epoch)},
         generator=torch.Generator().manual_seed(seed), scheduler=scheduler, evaluate=evaluate,
         progress=progress, description="autoencoder",
     )
@@ -208,7 +215,7 @@ def train_classifier(
         return fit(
             model, train_set, batch_loss, optimizer,
             batch_size=batch_size, total_steps=total_steps,
-            record_every=steps_per_epoch if epochs is not None else total_steps,
+            record_steps=range(steps_per_epoch, total_steps, steps_per_epoch) if epochs is not None else (),
             generator=generator, evaluate=evaluate, progress=progress, description="classifier",
         )
     finally:

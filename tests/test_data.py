@@ -112,6 +112,11 @@ def test_validation_split_is_disjoint(tiny_mnist):
     assert len(rows) == 200
 
 
-def test_imageset_rejects_wrong_dtype():
+def test_imageset_rejects_wrong_dtype_shape_and_range():
+    labels = torch.zeros(2, dtype=torch.long)
     with pytest.raises(ValueError, match="float32.*uint8"):
-        convae.ImageSet(torch.zeros(2, 1, 28, 28, dtype=torch.uint8), torch.zeros(2, dtype=torch.long), [])
+        convae.ImageSet(torch.zeros(2, 1, 28, 28, dtype=torch.uint8), labels, [])
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\), got \(2, 28, 28\)"):
+        convae.ImageSet(torch.zeros(2, 28, 28), labels, [])
+    with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from 0 to 255"):
+        convae.ImageSet(torch.zeros(2, 1, 28, 28).index_fill_(0, torch.tensor([1]), 255.0), labels, [])

@@ -12,7 +12,7 @@ import pytest
 
 from convae import lab
 from convae.cli import main
-from convae.edition import cell_tags, set_repository, configured_repository, source_text, student_notebook
+from convae.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,8 @@ def exercises(notebook: dict) -> list[tuple[str, str, str, str]]:
 
 def prelude(notebook: dict) -> str:
     """The chapter's imports cell: the first code cell that imports convae."""
-    return next(source_text(c) for c in notebook["cells"] if c["cell_type"] == "code" and "import convae" in source_text(c))
+    code = [source_text(c) for c in notebook["cells"] if c["cell_type"] == "code"]
+    return next(source for source in code if "import convae" in source)
 
 
 ALL_EXERCISES = [(path, *ex) for path in CHAPTERS for ex in exercises(load(path))]
