@@ -16,6 +16,7 @@ from .evaluate import (  # noqa: E402
     encode,
     evaluate_autoencoder,
     evaluate_classifier,
+    reconstruct,
     reconstruction_errors,
 )
 from .models import Autoencoder, Classifier, Decoder, Encoder, count_parameters  # noqa: E402
@@ -26,6 +27,6 @@ __all__ = [
     "Autoencoder", "Checkpoint", "CheckpointError", "Classifier", "DataUnavailableError", "Decoder",
     "Encoder", "History", "ImageSet", "confusion_matrix", "count_parameters", "encode",
     "evaluate_autoencoder", "evaluate_classifier", "labelled_subset", "load_checkpoint",
-    "load_dataset", "load_pretrained", "load_weights", "pick_device", "reconstruction_errors",
+    "load_dataset", "load_pretrained", "load_weights", "pick_device", "reconstruct", "reconstruction_errors",
     "save_checkpoint", "seed_everything", "split_validation", "train_autoencoder", "train_classifier",
 ]

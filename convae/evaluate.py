@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -14,19 +15,30 @@ from .models import Encoder
 EVAL_BATCH_SIZE = 1000
 
 
-@torch.no_grad()
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[torch.device]:
+    """Eval mode and no gradients inside the block; yields the device the model's weights are on."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield next(model.parameters()).device
+    finally:
+        model.train(was_training)
+
+
 def map_batches(
     model: nn.Module, data: ImageSet, step: Callable[[torch.Tensor], torch.Tensor]
 ) -> torch.Tensor:
     """Run `step` on every batch of `data` with `model` in eval mode; concatenate the results."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    try:
-        results = [step(images.to(device)).cpu() for images, _ in iterate_batches(data, EVAL_BATCH_SIZE)]
-    finally:
-        model.train(was_training)
-    return torch.cat(results)
+    with evaluating(model) as device:
+        return torch.cat([step(images.to(device)).cpu() for images, _ in iterate_batches(data, EVAL_BATCH_SIZE)])
+
+
+def reconstruct(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The model's output for an (N, 1, 28, 28) batch, on the CPU, wherever the model lives."""
+    with evaluating(model) as device:
+        return model(images.to(device)).cpu()  # (N, 1, 28, 28)
 
 
 def _per_image_losses(model: nn.Module, images: torch.Tensor) -> torch.Tensor:

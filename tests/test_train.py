@@ -85,3 +85,13 @@ def test_shift_and_flip_moves_pixels_within_two():
         assert out.shape == (1, 1, 28, 28) and out.sum() == 1
         row, col = torch.nonzero(out[0, 0])[0].tolist()
         assert abs(row - 10) <= 2 and (abs(col - 5) <= 2 or abs(col - 22) <= 2)
+
+
+def test_reconstruct_returns_cpu_images_and_keeps_the_mode(tiny_mnist):
+    _, test = tiny_mnist
+    model = make_autoencoder().train()
+    images = test.images[:5]
+    out = convae.reconstruct(model, images)
+    assert out.shape == (5, 1, 28, 28) and out.device.type == "cpu" and not out.requires_grad
+    assert model.training
+    assert torch.allclose(out, model(images))
