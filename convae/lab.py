@@ -92,15 +92,23 @@ def _conv_cases(transposed: bool) -> list[tuple[tuple[int, ...], int]]:
     return cases
 
 
+def _check_size_function(answer: Any, signature: str, network_cases: list, transposed: bool, hint: str) -> str:
+    """Compare a student's output-size function with PyTorch on the network's layers and random ones."""
+    function = _require_function(answer, signature)
+    name = signature.split("(")[0]
+    _compare_sizes(function, network_cases, name, hint)
+    _compare_sizes(function, _conv_cases(transposed), name, hint)
+    network, layer = ("Decoder", "ConvTranspose2d") if transposed else ("Encoder", "Conv2d")
+    return f"it matches every {network} layer and 30 random {layer} layers."
+
+
 @exercise("01-output-size")
 def _check_output_size(answer: Any) -> str:
-    function = _require_function(answer, "conv_output_size(size, kernel, stride, padding)")
     encoder_cases = [((28, 5, 1, 0), 24), ((24, 2, 2, 0), 12), ((12, 3, 1, 1), 12), ((6, 3, 2, 1), 3)]
     hint = ("count the positions the kernel can take along one side: padding adds 2 × padding pixels, "
             "and a stride of s keeps every s-th position (round down)")
-    _compare_sizes(function, encoder_cases, "conv_output_size", hint)
-    _compare_sizes(function, _conv_cases(transposed=False), "conv_output_size", hint)
-    return "it matches every Encoder layer and 30 random Conv2d layers."
+    return _check_size_function(answer, "conv_output_size(size, kernel, stride, padding)", encoder_cases,
+                                transposed=False, hint=hint)
 
 
 @exercise("01-conv2-parameters")
@@ -120,13 +128,11 @@ def _check_conv2_parameters(answer: Any) -> str:
 
 @exercise("02-transposed-size")
 def _check_transposed_size(answer: Any) -> str:
-    function = _require_function(answer, "transposed_output_size(size, kernel, stride, padding, output_padding)")
     decoder_cases = [((3, 3, 2, 1, 1), 6), ((6, 3, 2, 1, 1), 12), ((12, 5, 2, 0, 1), 28)]
     hint = ("each input pixel places a kernel-sized patch, patches start stride pixels apart; "
             "padding then trims pixels from both sides and output_padding adds to one side")
-    _compare_sizes(function, decoder_cases, "transposed_output_size", hint)
-    _compare_sizes(function, _conv_cases(transposed=True), "transposed_output_size", hint)
-    return "it matches every Decoder layer and 30 random ConvTranspose2d layers."
+    return _check_size_function(answer, "transposed_output_size(size, kernel, stride, padding, output_padding)",
+                                decoder_cases, transposed=True, hint=hint)
 
 
 @exercise("02-decoder-forward")
