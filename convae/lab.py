@@ -63,6 +63,14 @@ def _require_function(answer: Any, name: str) -> Callable:
     return answer
 
 
+def _call(function: Callable, name: str, *arguments: Any) -> Any:
+    """Call the student's function; a None result means the starter was not filled in."""
+    result = function(*arguments)
+    if result is None:
+        raise Mistake(f"{name} returned None", NOT_DONE_HINT)
+    return result
+
+
 def _compare_sizes(function: Callable, cases: list[tuple[tuple[int, ...], int]], name: str, hint: str) -> None:
     for arguments, expected in cases:
         got = function(*arguments)
@@ -142,9 +150,7 @@ def _check_decoder_forward(answer: Any) -> str:
         torch.manual_seed(latent_dim)
         decoder = Decoder(latent_dim)
         z = torch.randn(4, latent_dim)
-        got = function(decoder, z)
-        if got is None:
-            raise Mistake("decoder_forward returned None", NOT_DONE_HINT)
+        got = _call(function, "decoder_forward", decoder, z)
         expected = decoder(z)
         if tuple(got.shape) != tuple(expected.shape):
             raise Mistake(f"the output has shape {tuple(got.shape)}, expected {tuple(expected.shape)}",
@@ -161,9 +167,7 @@ def _check_bce(answer: Any) -> str:
     generator = torch.Generator().manual_seed(0)
     x_hat = torch.rand(8, 1, 28, 28, generator=generator) * 0.98 + 0.01
     x = torch.rand(8, 1, 28, 28, generator=generator)
-    got = function(x_hat, x)
-    if got is None:
-        raise Mistake("binary_cross_entropy returned None", NOT_DONE_HINT)
+    got = _call(function, "binary_cross_entropy", x_hat, x)
     expected = F.binary_cross_entropy(x_hat, x)
     got = torch.as_tensor(got)
     if got.shape != ():
@@ -202,9 +206,7 @@ def _check_interpolate(answer: Any) -> str:
     function = _require_function(answer, "interpolate(z0, z1, steps)")
     generator = torch.Generator().manual_seed(0)
     z0, z1 = torch.randn(2, 12, generator=generator)
-    got = function(z0, z1, 5)
-    if got is None:
-        raise Mistake("interpolate returned None", NOT_DONE_HINT)
+    got = _call(function, "interpolate", z0, z1, 5)
     expected = torch.stack([z0 + t * (z1 - z0) for t in torch.linspace(0, 1, 5)])
     if tuple(got.shape) != (5, 12):
         raise Mistake(f"expected shape (5, 12) for 5 steps, got {tuple(got.shape)}", "one row per step")
@@ -222,9 +224,7 @@ def _check_nearest(answer: Any) -> str:
     generator = torch.Generator().manual_seed(0)
     codes = torch.randn(500, 12, generator=generator)
     query = torch.randn(12, generator=generator)
-    got = function(codes, query, 5)
-    if got is None:
-        raise Mistake("nearest_neighbours returned None", NOT_DONE_HINT)
+    got = _call(function, "nearest_neighbours", codes, query, 5)
     expected = torch.linalg.vector_norm(codes - query, dim=1).argsort()[:5]
     got = torch.as_tensor(got)
     if got.shape != (5,):
@@ -268,9 +268,7 @@ def _check_accuracy(answer: Any) -> str:
     function = _require_function(answer, "accuracy(logits, labels)")
     generator = torch.Generator().manual_seed(0)
     logits, labels = torch.randn(200, 10, generator=generator), torch.randint(0, 10, (200,), generator=generator)
-    got = function(logits, labels)
-    if got is None:
-        raise Mistake("accuracy returned None", NOT_DONE_HINT)
+    got = _call(function, "accuracy", logits, labels)
     expected = (logits.argmax(dim=1) == labels).float().mean().item()
     if isinstance(got, torch.Tensor):
         got = got.item()
