@@ -13,8 +13,7 @@ VENDOR := book/_vendor
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet -r requirements.txt  # the package with its dependencies, plus the dev extra
 	touch $(STAMP)
 
 # The widget manager, require.js and MathJax, from npm, served by the book itself instead of a CDN.

@@ -1,7 +1,7 @@
-"""Entry point of `python -m convae`."""
+"""`python -m convae …`: the command line (see convae/tools/cli.py)."""
 
 import sys
 
-from .cli import main
+from .tools.cli import main
 
 sys.exit(main())

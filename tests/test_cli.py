@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import convae
-from convae.cli import main
+from convae.tools.cli import main
 
 
 def test_dry_run_trains_saves_and_evaluates(mnist_root, tmp_path, capsys):

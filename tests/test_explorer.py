@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import convae
-from convae.web import export_web
+from convae.tools.web import export_web
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

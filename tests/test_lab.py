@@ -11,8 +11,8 @@ import matplotlib
 import pytest
 
 from convae import lab
-from convae.cli import main
-from convae.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
+from convae.tools.cli import main
+from convae.tools.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from .data import DATASETS, DataUnavailableError, load_dataset, split_validation
-from .evaluate import evaluate_autoencoder, evaluate_classifier
-from .models import Autoencoder
-from .runtime import seed_everything
-from .train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
+from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from ..data import DATASETS, DataUnavailableError, load_dataset, split_validation
+from ..evaluate import evaluate_autoencoder, evaluate_classifier
+from ..models import Autoencoder
+from ..runtime import seed_everything
+from ..train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
 
 DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
 
