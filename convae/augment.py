@@ -1,4 +1,5 @@
-"""Light data augmentation for the fine-tuning chapter: small shifts and horizontal flips."""
+"""What is done to images on their way into a network: small shifts and flips (augmentation for
+the fine-tuning chapter) and Gaussian noise (the denoising autoencoder)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,9 @@ def shift_and_flip(
         flip = (torch.rand(batch, generator=generator) < 0.5).to(images.device)  # (B,)
         shifted = torch.where(flip[:, None, None], shifted.flip(-1), shifted)
     return shifted.unsqueeze(1)  # (B, 1, 28, 28)
+
+
+def add_noise(images: torch.Tensor, sigma: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """`images` plus Gaussian noise of standard deviation `sigma`, clamped back into [0, 1]."""
+    noise = torch.randn(images.shape, generator=generator).to(images.device)  # (B, 1, 28, 28)
+    return (images + sigma * noise).clamp(0, 1)
