@@ -39,6 +39,10 @@ def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points:
     mean = codes.mean(dim=0)  # (latent_dim,)
     _, _, directions = torch.linalg.svd(codes - mean, full_matrices=False)
     basis = directions[:2]  # (2, latent_dim): the plane of the two principal components
+    # An SVD may return either sign of each direction (it can differ between CPUs): fix it, so that
+    # the largest entry of each basis vector is positive and the map is drawn the same way everywhere.
+    largest = basis.gather(1, basis.abs().argmax(dim=1, keepdim=True))  # (2, 1)
+    basis = basis * largest.sign()
     chosen = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed))[:num_points]
     plane = (codes[chosen] - mean) @ basis.T  # (num_points, 2)
 
