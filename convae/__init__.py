@@ -8,6 +8,7 @@ from .checkpoints import (  # noqa: E402
     load_checkpoint,
     load_pretrained,
     load_weights,
+    pretrained_metadata,
     save_checkpoint,
 )
 from .data import DataUnavailableError, ImageSet, labelled_subset, load_dataset, split_validation  # noqa: E402
@@ -27,6 +28,7 @@ __all__ = [
     "Autoencoder", "Checkpoint", "CheckpointError", "Classifier", "DataUnavailableError", "Decoder",
     "Encoder", "History", "ImageSet", "confusion_matrix", "count_parameters", "encode",
     "evaluate_autoencoder", "evaluate_classifier", "labelled_subset", "load_checkpoint",
-    "load_dataset", "load_pretrained", "load_weights", "pick_device", "reconstruct", "reconstruction_errors",
+    "load_dataset", "load_pretrained", "load_weights", "pick_device", "pretrained_metadata", "reconstruct",
+    "reconstruction_errors",
     "save_checkpoint", "seed_everything", "split_validation", "train_autoencoder", "train_classifier",
 ]

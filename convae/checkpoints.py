@@ -1,8 +1,9 @@
 """Saving and loading models with their metadata, and the pretrained weights shipped with convae.
 
 A checkpoint is a plain dictionary of tensors, strings and numbers written by `torch.save`, read
-back with `torch.load(..., weights_only=True)`: loading one never runs code. A SHA-256 digest of the
-weights, stored beside them, catches a file that was altered after it was written.
+back with `torch.load(..., weights_only=True)`: loading one never runs code. It names the model's
+class and the arguments that rebuild it (`model.config()`), so loading needs no knowledge of each
+class. A SHA-256 digest of the weights, stored beside them, catches a file altered after it was written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from . import __version__
 from .models import Autoencoder, Classifier, Decoder, Encoder
 
 FORMAT = "convae-checkpoint/1"
+RESERVED_KEYS = ("model_class", "model_config", "convae_version", "torch_version")  # metadata save_checkpoint writes
+PLAIN_VALUES = (type(None), bool, int, float, str)  # what metadata may hold, in lists and dicts too
 MODEL_CLASSES: dict[str, type[nn.Module]] = {
     cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier)
 }
@@ -59,22 +62,64 @@ def file_sha256(path: str | os.PathLike) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Raise TypeError unless `value` is made of None, bools, numbers, strings, lists and str-keyed dicts."""
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"metadata {where} has the key {key!r}: keys must be strings")
+            _check_plain(item, f"{where}[{key!r}]")
+    elif not isinstance(value, PLAIN_VALUES):
+        raise TypeError(
+            f"metadata {where} is a {type(value).__name__}; a checkpoint stores only None, bools, numbers, "
+            "strings, lists and dicts (convert it, e.g. with float() or str())"
+        )
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Make sure a checkpoint can be written at `path` (creating its folder), before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name for the checkpoint, e.g. {path / 'model.pt'}")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.touch()
+        partial.unlink()
+    except OSError as error:
+        raise ValueError(f"cannot write a checkpoint at {path}: {error.strerror or error}") from error
+    return path
+
+
 def save_checkpoint(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
-    """Write `model`'s weights and `metadata` (numbers, strings, lists, dicts) to `path`."""
+    """Write `model`'s weights, its class and constructor arguments, and `metadata` to `path`.
+
+    `metadata` may hold numbers, strings, None, and lists and dicts of them.
+    """
     class_name = type(model).__name__
     if class_name not in MODEL_CLASSES:
         raise TypeError(f"save_checkpoint expects one of {tuple(MODEL_CLASSES)}, got {class_name}")
+    reserved = sorted(set(metadata) & set(RESERVED_KEYS))
+    if reserved:
+        raise ValueError(f"metadata may not set {reserved}: save_checkpoint writes them itself")
+    for key, value in metadata.items():
+        _check_plain(value, key)
     state_dict = {name: t.detach().cpu().clone() for name, t in model.state_dict().items()}
     metadata = {
         "model_class": class_name,
-        "latent_dim": model.latent_dim,
-        **({"num_classes": model.num_classes} if isinstance(model, Classifier) else {}),
+        "model_config": model.config(),
         "convae_version": __version__,
         "torch_version": str(torch.__version__),
         **metadata,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_writable(path)
     partial = path.with_name(path.name + ".partial")
     payload = {"format": FORMAT, "metadata": metadata, "state_dict": state_dict,
                "weights_sha256": weights_digest(state_dict)}
@@ -100,28 +145,40 @@ def load_checkpoint(
     if class_name not in MODEL_CLASSES:
         raise CheckpointError(f"{path}: unknown model class {class_name!r}; expected one of {tuple(MODEL_CLASSES)}")
     if model_class is not None and class_name != model_class.__name__:
-        raise CheckpointError(f"{path} holds a {class_name}, not the expected {model_class.__name__}")
-    if latent_dim is not None and metadata.get("latent_dim") != latent_dim:
+        raise CheckpointError(f"{path} holds {_article(class_name)}, not the expected {model_class.__name__}")
+    config = _model_config(metadata)
+    if latent_dim is not None and config.get("latent_dim") != latent_dim:
         raise CheckpointError(
-            f"{path} was saved with latent_dim {metadata.get('latent_dim')}, but latent_dim {latent_dim} was expected"
+            f"{path} was saved with latent_dim {config.get('latent_dim')}, but latent_dim {latent_dim} was expected"
         )
     state_dict = payload["state_dict"]
     if weights_digest(state_dict) != payload["weights_sha256"]:
         raise CheckpointError(f"{path}: the weights do not match their stored SHA-256: the file was altered")
-    kwargs = {"latent_dim": metadata["latent_dim"]}
-    if class_name == "Classifier":
-        kwargs["num_classes"] = metadata["num_classes"]
-    model = MODEL_CLASSES[class_name](**kwargs)
     try:
+        model = MODEL_CLASSES[class_name](**config)
         model.load_state_dict(state_dict, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: the weights do not fit a {class_name}({kwargs}): {error}") from error
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path}: the weights do not fit {_article(class_name)}({config}): {error}") from error
     return Checkpoint(model.eval(), metadata)
 
 
+def _model_config(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The constructor arguments a checkpoint stores.
+
+    Checkpoints written before `model_config` existed (the shipped weights among them) kept the
+    same arguments, `latent_dim` and a Classifier's `num_classes`, beside `model_class`.
+    """
+    if "model_config" in metadata:
+        return metadata["model_config"]
+    return {key: metadata[key] for key in ("latent_dim", "num_classes") if key in metadata}
+
+
 def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint's weights into an existing `model` of the same class and latent size."""
+    """Load a checkpoint's weights into an existing `model` of the same class and configuration."""
     checkpoint = load_checkpoint(path, model_class=type(model), latent_dim=model.latent_dim)
+    if checkpoint.model.config() != model.config():
+        raise CheckpointError(f"{path} holds {_article(type(model).__name__)}{checkpoint.model.config()}, "
+                              f"but the model given is configured as {model.config()}")
     model.load_state_dict(checkpoint.model.state_dict())
     return checkpoint.metadata
 
@@ -139,6 +196,11 @@ def _read_payload(path: Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not a convae checkpoint: expected format {FORMAT!r}, found {found!r}")
+    parts = {"metadata": dict, "state_dict": dict, "weights_sha256": str}
+    missing = [key for key, kind in parts.items() if not isinstance(payload.get(key), kind)]
+    if missing or not all(isinstance(t, torch.Tensor) for t in payload["state_dict"].values()):
+        raise CheckpointError(f"{path} is an incomplete convae checkpoint: {missing or 'state_dict'} "
+                              "missing or malformed; save the model again")
     return payload
 
 
@@ -149,11 +211,17 @@ def pretrained_path(name: str = "fashion-mnist") -> Path:
     return Path(str(resources.files("convae") / "pretrained" / PRETRAINED[name][0]))
 
 
-def load_pretrained(name: str = "fashion-mnist", *, with_metadata: bool = False) -> Autoencoder | Checkpoint:
-    """The shipped pretrained Autoencoder, after checking the file's pinned SHA-256.
+def load_pretrained(name: str = "fashion-mnist") -> Autoencoder:
+    """The shipped pretrained Autoencoder, after checking the file's pinned SHA-256."""
+    return _pretrained_checkpoint(name).model
 
-    With `with_metadata=True`, a Checkpoint holding the model and how it was made.
-    """
+
+def pretrained_metadata(name: str = "fashion-mnist") -> dict[str, Any]:
+    """How the shipped pretrained weights were made: command, recipe, test metrics, versions."""
+    return _pretrained_checkpoint(name).metadata
+
+
+def _pretrained_checkpoint(name: str) -> Checkpoint:
     path = pretrained_path(name)
     expected = PRETRAINED[name][1]
     if not path.is_file():
@@ -161,5 +229,4 @@ def load_pretrained(name: str = "fashion-mnist", *, with_metadata: bool = False)
     actual = file_sha256(path)
     if actual != expected:
         raise CheckpointError(f"{path} has SHA-256 {actual}, expected {expected}: the file was altered or replaced")
-    checkpoint = load_checkpoint(path, model_class=Autoencoder)
-    return checkpoint if with_metadata else checkpoint.model
+    return load_checkpoint(path, model_class=Autoencoder)

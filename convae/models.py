@@ -2,7 +2,8 @@
 
 Layer names and shapes follow the project's specification exactly, so a ``state_dict`` saved from
 the specification's classes loads into these (``strict=True``) and back. What is added changes no
-weight: pooling as a module, ``latent_dim`` passed through, input checks and a readable ``repr``.
+weight: pooling as a module, ``latent_dim`` passed through, cheap shape checks on the input, and
+``config()``, the constructor arguments a checkpoint stores to rebuild the network.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ FEATURE_SHAPE = (64, 3, 3)  # (C, H, W) just before the encoder's `fc` / after t
 FEATURE_SIZE = 64 * 3 * 3  # 576 numbers
 
 
+def _check_size(value: int, name: str, what: str) -> int:
+    """`value` if it is a whole number >= 1; a ValueError naming `what` and `name` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} needs {name} to be a whole number >= 1, got {value!r}")
+    return value
+
+
 def _check_batch(x: torch.Tensor, expected: tuple[int, ...], what: str) -> None:
-    """Raise a ValueError unless `x` is a float batch of shape (B, *expected)."""
+    """Raise a ValueError unless `x` is a float batch of shape (B, *expected) (shape and dtype only)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{what} expects a torch.Tensor, got {type(x).__name__}")
     if x.dim() != len(expected) + 1 or tuple(x.shape[1:]) != expected:
@@ -31,7 +39,7 @@ class Encoder(nn.Module):
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_dim = _check_size(latent_dim, "latent_dim", "Encoder")
         self.conv1 = nn.Conv2d(1, 16, kernel_size=5, stride=1)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
         self.conv3 = nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1)
@@ -49,13 +57,17 @@ class Encoder(nn.Module):
         x = torch.flatten(x, 1)  # (B, 576)
         return self.fc(x)  # (B, latent_dim)
 
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
+        return {"latent_dim": self.latent_dim}
+
 
 class Decoder(nn.Module):
     """Expands (B, latent_dim) codes back into (B, 1, 28, 28) images with values in (0, 1)."""
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_dim = _check_size(latent_dim, "latent_dim", "Decoder")
         self.fc = nn.Linear(latent_dim, FEATURE_SIZE)
         self.deconv1 = nn.ConvTranspose2d(64, 32, kernel_size=3, stride=2, padding=1, output_padding=1)
         self.deconv2 = nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1)
@@ -63,13 +75,18 @@ class Decoder(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.sigmoid = nn.Sigmoid()
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        _check_batch(z, (self.latent_dim,), "Decoder")  # (B, latent_dim)
+    def forward(self, z: torch.Tensor, *, check: bool = True) -> torch.Tensor:
+        if check:  # an Autoencoder passes check=False: its own encoder made z
+            _check_batch(z, (self.latent_dim,), "Decoder")  # (B, latent_dim)
         x = self.fc(z)  # (B, 576)
         x = x.view(-1, *FEATURE_SHAPE)  # (B, 64, 3, 3)
         x = self.relu(self.deconv1(x))  # (B, 32, 6, 6)
         x = self.relu(self.deconv2(x))  # (B, 16, 12, 12)
         return self.sigmoid(self.deconv3(x))  # (B, 1, 28, 28)
+
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
+        return {"latent_dim": self.latent_dim}
 
 
 class Autoencoder(nn.Module):
@@ -77,13 +94,17 @@ class Autoencoder(nn.Module):
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_dim = _check_size(latent_dim, "latent_dim", "Autoencoder")
         self.encoder = Encoder(latent_dim)
         self.decoder = Decoder(latent_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.encoder(x)  # (B, latent_dim)
-        return self.decoder(z)  # (B, 1, 28, 28)
+        z = self.encoder(x)  # (B, latent_dim); the encoder checks x
+        return self.decoder(z, check=False)  # (B, 1, 28, 28)
+
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
+        return {"latent_dim": self.latent_dim}
 
 
 class Classifier(nn.Module):
@@ -96,9 +117,13 @@ class Classifier(nn.Module):
         tuning_encoder: Encoder | None = None,
     ) -> None:
         super().__init__()
-        if tuning_encoder is not None and tuning_encoder.latent_dim != latent_dim:
+        _check_size(latent_dim, "latent_dim", "Classifier")
+        _check_size(num_classes, "num_classes", "Classifier")
+        if tuning_encoder is not None and not isinstance(tuning_encoder, nn.Module):
+            raise TypeError(f"tuning_encoder must be an Encoder, got {type(tuning_encoder).__name__}")
+        if tuning_encoder is not None and getattr(tuning_encoder, "latent_dim", None) != latent_dim:
             raise ValueError(
-                f"tuning_encoder has latent_dim {tuning_encoder.latent_dim}, "
+                f"tuning_encoder has latent_dim {getattr(tuning_encoder, 'latent_dim', None)}, "
                 f"but the Classifier was asked for latent_dim {latent_dim}"
             )
         self.latent_dim = latent_dim
@@ -112,6 +137,13 @@ class Classifier(nn.Module):
         z = self.encoder(x)  # (B, latent_dim)
         h = self.relu(self.fc1(z))  # (B, 64)
         return self.fc2(h)  # (B, num_classes) logits
+
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores).
+
+        A `tuning_encoder` is not among them: its weights are part of the Classifier's own.
+        """
+        return {"latent_dim": self.latent_dim, "num_classes": self.num_classes}
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -5,6 +5,7 @@ import spec_models as spec
 import torch
 
 import convae
+from convae import models
 from convae.models import count_parameters
 
 PAIRS = [
@@ -21,11 +22,11 @@ def test_state_dicts_match_and_load_both_ways(spec_class, make_ours, x):
     theirs, ours = spec_class(), make_ours()
     assert {k: v.shape for k, v in theirs.state_dict().items()} == {k: v.shape for k, v in ours.state_dict().items()}
     ours.load_state_dict(theirs.state_dict(), strict=True)
-    assert torch.equal(ours(x), theirs(x))
+    torch.testing.assert_close(ours(x), theirs(x))  # the same arithmetic; tolerances only for its order
     torch.manual_seed(1)
     ours_again = make_ours()
     theirs.load_state_dict(ours_again.state_dict(), strict=True)
-    assert torch.equal(ours_again(x), theirs(x))
+    torch.testing.assert_close(ours_again(x), theirs(x))
 
 
 def test_parameter_counts_match_the_design():
@@ -42,11 +43,6 @@ def test_shapes_follow_latent_dim(latent_dim):
     assert model(x).shape == (3, 1, 28, 28)
     classifier = convae.Classifier(latent_dim=latent_dim, num_classes=7)
     assert classifier(x).shape == (3, 7)
-
-
-def test_decoder_output_is_in_unit_interval():
-    out = convae.Decoder()(torch.randn(8, 12) * 10)
-    assert out.min() >= 0 and out.max() <= 1
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 28, 28), (2, 1, 32, 32), (1, 28, 28)])
@@ -72,7 +68,23 @@ def test_classifier_uses_the_given_encoder_and_checks_its_size():
         convae.Classifier(latent_dim=8, tuning_encoder=encoder)
 
 
-def test_repr_names_every_layer():
-    text = repr(convae.Autoencoder())
-    for name in ("conv1", "conv2", "conv3", "fc", "deconv1", "deconv2", "deconv3", "MaxPool2d"):
-        assert name in text
+@pytest.mark.parametrize("make", [lambda: convae.Encoder(0), lambda: convae.Decoder(2.5),
+                                  lambda: convae.Autoencoder(latent_dim=-3), lambda: convae.Classifier(num_classes=0)])
+def test_sizes_must_be_whole_numbers_of_at_least_one(make):
+    with pytest.raises(ValueError, match=r"needs (latent_dim|num_classes) to be a whole number >= 1, got (0|2.5|-3)"):
+        make()
+
+
+def test_an_autoencoder_checks_its_input_once(monkeypatch):
+    checked = []
+    original = models._check_batch
+
+    def counting(x, expected, what):
+        checked.append(what)
+        original(x, expected, what)
+
+    monkeypatch.setattr(models, "_check_batch", counting)
+    convae.Autoencoder()(torch.rand(2, 1, 28, 28))
+    assert checked == ["Encoder"]
+    convae.Decoder()(torch.rand(2, 12))
+    assert checked == ["Encoder", "Decoder"]  # on its own, a Decoder checks its codes

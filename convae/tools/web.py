@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_pretrained
+from ..checkpoints import load_pretrained, pretrained_metadata
 from ..data import load_dataset
 from ..evaluate import encode
 from ..widgets import latent_ranges
@@ -32,8 +32,7 @@ def _rounded(values: torch.Tensor, digits: int) -> list:
 def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points: int = 3000,
                seed: int = 0) -> dict[str, int]:
     """Write `decoder.bin` and `explorer.json` into `out`; return their sizes in bytes."""
-    checkpoint = load_pretrained(name, with_metadata=True)
-    model = checkpoint.model
+    model = load_pretrained(name)
     test_set = load_dataset(name, "test")
     codes = encode(model.encoder, test_set)  # (N, latent_dim)
     mean = codes.mean(dim=0)  # (latent_dim,)
@@ -60,7 +59,7 @@ def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points:
         "pca": {"mean": mean.tolist(), "basis": basis.tolist()},
         "points": {"xy": _rounded(plane.flatten(), 3), "labels": test_set.labels[chosen].tolist()},
         "classes": test_set.classes,
-        "model": {key: checkpoint.metadata.get(key) for key in ("dataset", "test_metrics", "command")},
+        "model": {key: pretrained_metadata(name).get(key) for key in ("dataset", "test_metrics", "command")},
     }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
