@@ -28,9 +28,10 @@ $(VENDOR)/embed-amd.js: package.json package-lock.json
 book: $(STAMP) $(VENDOR)/embed-amd.js
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP) $(VENDOR)/embed-amd.js
+# Where npm is missing, the browser tests say so and skip (in CI, where $$CI is set, they fail instead).
+test: $(STAMP) $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)
 	$(BIN)/ruff check convae tests
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+	$(BIN)/pytest
 
 train: $(STAMP)
 	$(BIN)/python -m convae train --out runs/autoencoder.pt
