@@ -1,10 +1,14 @@
 """Loading (MNIST from IDX files, Fashion-MNIST's offline copy, the error path), batching, subsets."""
 
+import gzip
+import hashlib
+import io
 import socket
+from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import SMALL_SIZES, write_idx_split
+from conftest import SMALL_SIZES, idx_bytes, write_idx_split
 
 import convae
 from convae import data
@@ -32,8 +36,70 @@ def test_missing_data_offline_names_both_remedies(tmp_path, monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(data, "SYSTEM_FASHION_MNIST", tmp_path / "not-installed")
+    timeout = socket.getdefaulttimeout()
     with pytest.raises(convae.DataUnavailableError, match="apt-get install dataset-fashion-mnist.*internet"):
         convae.load_dataset("fashion-mnist", "train", tmp_path)
+    assert socket.getdefaulttimeout() == timeout
+
+
+class FakeMirror:
+    """Serves gzipped IDX files like a dataset mirror, and notes each request's timeout."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files, self.timeouts = files, []
+
+    def urlopen(self, request, timeout=None):
+        self.timeouts.append(timeout)
+        name = request.full_url.rsplit("/", 1)[1]
+        if request.full_url.startswith("http://down/") or name not in self.files:
+            raise OSError("connection refused")
+        return io.BytesIO(self.files[name])
+
+
+def test_download_tries_each_mirror_checks_and_extracts_without_a_global_timeout(tmp_path, monkeypatch):
+    source = tmp_path / "served"
+    write_idx_split(source, "train", 30, compress=True)
+    write_idx_split(source, "test", 20, compress=True)
+    files = {path.name: path.read_bytes() for path in source.iterdir()}
+    dataset = SimpleNamespace(mirrors=["http://down/", "http://up/"],
+                              resources=[(name, hashlib.md5(blob).hexdigest()) for name, blob in files.items()])
+    mirror = FakeMirror(files)
+    monkeypatch.setattr(data.urllib.request, "urlopen", mirror.urlopen)
+    timeout = socket.getdefaulttimeout()
+    data._download(dataset, tmp_path / "raw", "mnist")
+    assert socket.getdefaulttimeout() == timeout
+    assert set(mirror.timeouts) == {data.DOWNLOAD_TIMEOUT_S} and len(mirror.timeouts) == 8  # 4 files, 2 mirrors
+    for name, blob in files.items():
+        assert (tmp_path / "raw" / name.removesuffix(".gz")).read_bytes() == gzip.decompress(blob)
+    damaged = SimpleNamespace(mirrors=["http://up/"], resources=[(next(iter(files)), "0" * 32)])
+    with pytest.raises(convae.DataUnavailableError, match="does not have its published MD5"):
+        data._download(damaged, tmp_path / "raw", "mnist")
+
+
+def test_truncated_data_file_is_named_with_the_remedy(mnist_root):
+    images = mnist_root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:-16])  # an interrupted copy
+    with pytest.raises(convae.DataUnavailableError,
+                       match=r"train-images-idx3-ubyte is 156,800 bytes long, but its header announces "
+                             r"\(200, 28, 28\).*truncated.*delete that file.*downloads it again"):
+        convae.load_dataset("mnist", "train", mnist_root)
+    assert len(convae.load_dataset("mnist", "test", mnist_root)) == SMALL_SIZES["test"]  # the other split is fine
+
+
+def test_labels_that_do_not_fit_their_images_are_refused(mnist_root):
+    labels = mnist_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(idx_bytes(torch.zeros(99, dtype=torch.uint8), data.IDX_LABELS_MAGIC))
+    with pytest.raises(convae.DataUnavailableError, match="holds 99 labels for the 100 images"):
+        convae.load_dataset("mnist", "test", mnist_root)
+    labels.write_bytes(idx_bytes(torch.full((100,), 12, dtype=torch.uint8), data.IDX_LABELS_MAGIC))
+    with pytest.raises(convae.DataUnavailableError, match="the label 12, but mnist has only 10 classes"):
+        convae.load_dataset("mnist", "test", mnist_root)
+
+
+def test_a_data_root_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="data folder .*file is a file"):
+        convae.load_dataset("mnist", "train", tmp_path / "file")
 
 
 def test_unknown_names_are_refused(tmp_path):
@@ -57,9 +123,21 @@ def test_system_copy_with_wrong_counts_is_refused(tmp_path):
     source = tmp_path / "debian"
     write_idx_split(source, "train", 30, compress=True)
     write_idx_split(source, "test", 20, compress=True)
-    with pytest.raises(ValueError, match="60000 items.*dimensions \\(30, 28, 28\\)"):
+    with pytest.raises(convae.DataUnavailableError, match="60000 items.*dimensions \\(30, 28, 28\\).*--reinstall"):
         data.extract_system_copy(source, tmp_path / "raw")
     assert not (tmp_path / "raw" / "train-images-idx3-ubyte").exists()
+
+
+def test_truncated_system_copy_is_refused_and_nothing_half_written(tmp_path):
+    source = tmp_path / "debian"
+    write_idx_split(source, "train", 30, compress=True)
+    write_idx_split(source, "test", 20, compress=True)
+    gz = source / "t10k-images-idx3-ubyte.gz"
+    gz.write_bytes(gz.read_bytes()[:200])
+    with pytest.raises(convae.DataUnavailableError, match="damaged.*--reinstall dataset-fashion-mnist"):
+        data.extract_system_copy(source, tmp_path / "raw", sizes={"train": 30, "test": 20})
+    extracted = sorted(path.name for path in (tmp_path / "raw").iterdir())
+    assert extracted == ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]  # whole files only
 
 
 def test_idx_header_with_bad_magic_is_refused(tmp_path):
@@ -120,3 +198,29 @@ def test_imageset_rejects_wrong_dtype_shape_and_range():
         convae.ImageSet(torch.zeros(2, 28, 28), labels, [])
     with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from 0 to 255"):
         convae.ImageSet(torch.zeros(2, 1, 28, 28).index_fill_(0, torch.tensor([1]), 255.0), labels, [])
+    with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from nan"):
+        convae.ImageSet(torch.full((2, 1, 28, 28), float("nan")), labels, [])
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1 .* from 0 to 5"):
+        convae.ImageSet(torch.zeros(2, 1, 28, 28), torch.tensor([0, 5]), ["a", "b"])
+
+
+def test_subsets_and_moves_are_not_checked_again(tiny_mnist, monkeypatch):
+    train, _ = tiny_mnist
+
+    def refuse(_self):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(convae.ImageSet, "__post_init__", refuse)
+    subset = train.subset(train.labels == 3)
+    assert len(subset) == 20 and set(subset.labels.tolist()) == {3} and subset.classes == train.classes
+    assert train.to("cpu") is train
+    moved = subset.to("meta")  # a device without data: any pass over the pixels would fail
+    assert moved.images.device.type == moved.labels.device.type == "meta" and len(moved) == 20
+
+
+def test_batch_and_subset_sizes_are_checked(tiny_mnist):
+    train, _ = tiny_mnist
+    with pytest.raises(ValueError, match="batch_size must be a whole number of at least 1, got 0"):
+        next(data.iterate_batches(train, 0))
+    with pytest.raises(ValueError, match="per_class must be a whole number of at least 1, got 0"):
+        convae.labelled_subset(train, per_class=0)
