@@ -7,8 +7,8 @@ import random
 import torch
 
 
-def pick_device(announce: bool = True) -> torch.device:
-    """The best device here: CUDA, then Apple's MPS, then the CPU; prints its choice."""
+def pick_device(announce: bool = False) -> torch.device:
+    """The best device here: CUDA, then Apple's MPS, then the CPU; prints its choice if `announce`."""
     if torch.cuda.is_available():
         device = torch.device("cuda")
     elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -20,7 +20,7 @@ def pick_device(announce: bool = True) -> torch.device:
     return device
 
 
-def resolve_device(device: str | torch.device | None, announce: bool = True) -> torch.device:
+def resolve_device(device: str | torch.device | None, announce: bool = False) -> torch.device:
     """`device` as a torch.device, or the best one available when it is None."""
     return pick_device(announce) if device is None else torch.device(device)
 

@@ -138,3 +138,10 @@ def test_reconstruct_returns_cpu_images_and_keeps_the_mode(tiny_mnist):
     assert out.shape == (5, 1, 28, 28) and out.device.type == "cpu" and not out.requires_grad
     assert model.training
     assert torch.allclose(out, model(images))
+
+
+def test_pick_device_prints_only_when_asked(capsys):
+    device = convae.pick_device()
+    assert capsys.readouterr().out == ""
+    assert convae.pick_device(announce=True) == device
+    assert capsys.readouterr().out == f"convae: using device {device.type}\n"
