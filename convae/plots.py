@@ -39,45 +39,88 @@ def show_feature_maps(maps: torch.Tensor, title: str, ncols: int = 8) -> Figure:
     low = maps.amin(dim=(1, 2), keepdim=True)
     high = maps.amax(dim=(1, 2), keepdim=True)
     scaled = (maps - low) / (high - low).clamp_min(1e-8)  # (C, H, W) in [0, 1]
-    return show_images(scaled, titles=[f"channel {c}" for c in range(len(maps))], ncols=ncols, suptitle=title)
+    return show_images(scaled, titles=[f"channel {c}" for c in range(len(maps))], ncols=ncols,
+                       suptitle=f"{title}\n(each map scaled to its own range: white = its lowest, black = its highest)")
 
 
 def show_reconstructions(
     originals: torch.Tensor, reconstructions: torch.Tensor, label: str = "reconstruction"
 ) -> Figure:
-    """Originals on the top row, their reconstructions beneath."""
-    n = len(originals)
+    """Originals on the top row, their reconstructions beneath, each row named on its left."""
     pairs = torch.cat([originals.detach().cpu(), reconstructions.detach().cpu()])  # (2N, 1, 28, 28)
-    fig = show_images(pairs, ncols=n)
-    fig.axes[0].set_title("original", fontsize=8, loc="left")
-    fig.axes[n].set_title(label, fontsize=8, loc="left")
+    return show_image_grid(pairs, row_labels=["original", label])
+
+
+def show_image_grid(
+    images: torch.Tensor,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str] | None = None,
+    size: float = 1.0,
+    title: str | None = None,
+) -> Figure:
+    """(R·C, 1, H, W) images in R rows, each row named on its left, each column named on top."""
+    images = images.detach().cpu().reshape(-1, *images.shape[-2:])  # (R·C, H, W)
+    nrows = len(row_labels)
+    ncols = len(images) // nrows
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 1.6, size * nrows + 0.4), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    for row, label in enumerate(row_labels):
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    for col, label in enumerate(column_labels or []):
+        axes[0, col].set_title(label, fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
-def plot_history(history: History, keys: Sequence[str] = ("train_loss", "test_loss"), ylabel: str = "loss") -> Figure:
-    """Curves of the history's columns against the epoch."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+def plot_history(
+    history: History, keys: Sequence[str] = ("train_loss", "test_loss"), ylabel: str = "loss", show_lr: bool = False
+) -> Figure:
+    """Curves of the history's columns against the epoch; with `show_lr`, the learning rate on a
+    second axis (the value at each record)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
     for key in keys:
         ax.plot(history["epoch"], history[key], marker="o", label=key.replace("_", " "))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    handles, labels = ax.get_legend_handles_labels()
+    if show_lr:
+        lr_axis = ax.twinx()
+        lr_axis.plot(history["epoch"], history["lr"], color="grey", linestyle="--", marker=".", label="learning rate")
+        lr_axis.set_ylabel("learning rate")
+        more_handles, more_labels = lr_axis.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(handles, labels)
     fig.tight_layout()
     return fig
 
 
-def plot_latent_map(points: torch.Tensor, labels: torch.Tensor, classes: Sequence[str], title: str) -> Figure:
-    """A scatter of (N, 2) points coloured by class, with a legend of class names."""
-    fig, ax = plt.subplots(figsize=(7, 6))
+def plot_latent_map(
+    points: torch.Tensor,
+    labels: torch.Tensor,
+    classes: Sequence[str],
+    title: str,
+    axis_labels: tuple[str, str] = ("component 1", "component 2"),
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """A scatter of (N, 2) points coloured by class, with a legend of class names; draws into `ax`
+    when given (e.g. two maps side by side)."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 6))
     cmap = plt.get_cmap("tab10")
     for label, name in enumerate(classes):
         chosen = labels == label
         ax.scatter(points[chosen, 0], points[chosen, 1], s=3, color=cmap(label), label=name, alpha=0.6)
     ax.set_title(title)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
     ax.legend(markerscale=4, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
-    ax.set_xticks([])
-    ax.set_yticks([])
     fig.tight_layout()
     return fig
 
@@ -98,5 +141,102 @@ def plot_confusion_matrix(counts: torch.Tensor, classes: Sequence[str], title: s
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def show_rows(rows: Sequence[tuple[str, torch.Tensor]], size: float = 1.0, suptitle: str | None = None) -> Figure:
+    """One row of images per (label, (N, 1, H, W) images) pair, each row labelled on its left."""
+    ncols = len(rows[0][1])
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols + 1.6, size * len(rows)), squeeze=False)
+    for (label, images), row in zip(rows, axes):
+        images = images.detach().cpu().reshape(len(images), *images.shape[-2:])  # (N, H, W)
+        for image, ax in zip(images, row):
+            ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.spines[:].set_visible(False)
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)  # left of the row
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
+    log_x: bool = False, log_y: bool = False, title: str | None = None,
+) -> Figure:
+    """One line with markers per name: {name: (x values, y values)}."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker="o", label=name)
+    if log_x:
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(plt.ScalarFormatter())
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_histograms(
+    scores: dict[str, torch.Tensor], threshold: float | None = None, title: str | None = None, bins: int = 60,
+) -> Figure:
+    """Overlaid density histograms of scores, one per group, on a log x axis, with a threshold line."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    values = torch.cat([s.flatten() for s in scores.values()])
+    edges = torch.logspace(values.min().log10().item(), values.max().log10().item(), bins + 1)
+    for name, group in scores.items():
+        ax.hist(group.flatten().numpy(), bins=edges.numpy(), density=True, alpha=0.5, label=f"{name} ({len(group):,})")
+    if threshold is not None:
+        ax.axvline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
+    ax.set_xscale("log")
+    ax.set_xlabel("reconstruction error (MSE)")
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+ANNOTATE_MAX_SIDE = 12
+
+
+def show_maps(
+    maps: Sequence[torch.Tensor], titles: Sequence[str], diverging: bool = False, annotate: bool = False,
+    size: float = 2.6,
+) -> Figure:
+    """2-D maps of numbers side by side, each with its colour bar.
+
+    `diverging` centres a red-blue scale on zero (for signed values); `annotate` writes each value in
+    its cell, on maps of at most ANNOTATE_MAX_SIDE pixels a side (larger ones would be unreadable).
+    """
+    fig, axes = plt.subplots(1, len(maps), figsize=(size * len(maps) + 0.6, size), squeeze=False)
+    for values, title, ax in zip(maps, titles, axes[0]):
+        values = values.detach().cpu().reshape(values.shape[-2:])  # (H, W)
+        if diverging:
+            limit = values.abs().max().item()
+            image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        else:
+            image = ax.imshow(values, cmap="viridis")
+        if annotate and max(values.shape) <= ANNOTATE_MAX_SIDE:
+            for (row, col), value in zip(torch.cartesian_prod(torch.arange(values.shape[0]),
+                                                              torch.arange(values.shape[1])).tolist(),
+                                         values.flatten().tolist()):
+                bright = value > (values.min() + values.max()).item() / 2  # light cells get dark text
+                ax.text(col, row, f"{value:g}", ha="center", va="center", fontsize=6,
+                        color="black" if bright else "white")
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
     return fig

@@ -254,7 +254,7 @@ def train_classifier(
     The head learns at `lr`, the encoder at `encoder_lr` (default: `lr`), or not at all with
     `freeze_encoder`. `augment` adds ±2 px shifts and, with `hflip`, mirrored images. Given
     `unlabelled` images and the pretrained `decoder`, every step also trains encoder and decoder
-    to rebuild a batch of unlabelled images, weighted by `reconstruction_weight`. With `epochs`
+    to rebuild a batch (of `batch_size`) of unlabelled images, weighted by `reconstruction_weight`. With `epochs`
     the history has a record per epoch; with `steps`, one record at the end.
     """
     if (epochs is None) == (steps is None):
@@ -275,7 +275,7 @@ def train_classifier(
     if decoder is not None:
         decoder.to(device, memory_format=torch.channels_last)
         pretrained += list(decoder.parameters())
-        extra_batches = shuffled_batches(unlabelled, 2 * batch_size, generator, device)
+        extra_batches = shuffled_batches(unlabelled, batch_size, generator, device)
     if pretrained:
         groups.append({"params": pretrained, "lr": lr if encoder_lr is None else encoder_lr})
     optimizer = make_adam(groups, device)
