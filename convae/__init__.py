@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from .cache import ReadyAutoencoder, load_or_train_autoencoder  # noqa: E402
 from .checkpoints import (  # noqa: E402
     Checkpoint,
     CheckpointError,
@@ -25,6 +26,7 @@ from .runtime import pick_device, seed_everything  # noqa: E402
 from .train import History, train_autoencoder, train_classifier  # noqa: E402
 
 __all__ = [
+    "ReadyAutoencoder", "load_or_train_autoencoder",
     "Autoencoder", "Checkpoint", "CheckpointError", "Classifier", "DataUnavailableError", "Decoder",
     "Encoder", "History", "ImageSet", "confusion_matrix", "count_parameters", "encode",
     "evaluate_autoencoder", "evaluate_classifier", "labelled_subset", "load_checkpoint",
