@@ -6,7 +6,7 @@ from typing import Any
 
 from torch import nn
 
-from . import NOT_DONE_HINT, Mistake, exercise
+from . import NOT_DONE_HINT, Mistake, _whole_number, exercise
 from .sizes import _check_size_function
 
 
@@ -26,9 +26,10 @@ def _check_conv2_parameters(answer: Any) -> str:
     layer = nn.Conv2d(16, 32, kernel_size=3, padding=1)
     expected = sum(p.numel() for p in layer.parameters())
     weights = layer.weight.numel()
-    if answer == weights:
+    hint = "each output channel has one kernel per input channel, each kernel 3 × 3 numbers"
+    count = _whole_number(answer, "conv2_parameters", hint)
+    if count == weights:
         raise Mistake(f"{answer} counts the weights only", "every output channel also has one bias")
-    if answer != expected:
-        raise Mistake(f"{answer} is not the number of parameters of conv2",
-                      "each output channel has one kernel per input channel, each kernel 3 × 3 numbers")
+    if count != expected:
+        raise Mistake(f"{answer} is not the number of parameters of conv2", hint)
     return f"conv2 holds {expected:,} parameters."

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..models import Decoder
-from . import Mistake, _call, _require_function, exercise
+from . import Mistake, _call, _require_function, _tensor, exercise
 from .sizes import _check_size_function
 
 
@@ -27,8 +27,9 @@ def _check_decoder_forward(answer: Any) -> str:
         torch.manual_seed(latent_dim)
         decoder = Decoder(latent_dim)
         z = torch.randn(4, latent_dim)
-        got = _call(function, "decoder_forward", decoder, z)
-        expected = decoder(z)
+        got = _tensor(_call(function, "decoder_forward", decoder, z), "decoder_forward")
+        with torch.no_grad():
+            expected = decoder(z)
         if tuple(got.shape) != tuple(expected.shape):
             raise Mistake(f"the output has shape {tuple(got.shape)}, expected {tuple(expected.shape)}",
                           "reshape the fc output to (B, 64, 3, 3) before the first transposed convolution")

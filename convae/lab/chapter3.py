@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models import Autoencoder
-from . import NOT_DONE_HINT, Mistake, _call, _require_function, exercise
+from . import NOT_DONE_HINT, Mistake, _call, _require_function, _tensor, exercise
 
 
 @exercise("03-bce")
@@ -17,9 +17,8 @@ def _check_bce(answer: Any) -> str:
     generator = torch.Generator().manual_seed(0)
     x_hat = torch.rand(8, 1, 28, 28, generator=generator) * 0.98 + 0.01
     x = torch.rand(8, 1, 28, 28, generator=generator)
-    got = _call(function, "binary_cross_entropy", x_hat, x)
+    got = _tensor(_call(function, "binary_cross_entropy", x_hat, x), "binary_cross_entropy").detach().cpu()
     expected = F.binary_cross_entropy(x_hat, x)
-    got = torch.as_tensor(got)
     if got.shape != ():
         raise Mistake(f"expected a single number (the mean), got shape {tuple(got.shape)}",
                       "average over every pixel of every image")
@@ -44,7 +43,7 @@ def _check_latent_2(answer: Any) -> str:
     if answer.latent_dim != 2:
         raise Mistake(f"this autoencoder has latent_dim {answer.latent_dim}", "build it with Autoencoder(latent_dim=2)")
     test_set = load_dataset("fashion-mnist", "test")
-    mse = evaluate_autoencoder(answer.cpu(), test_set.subset(torch.arange(2000)))["mse"]
+    mse = evaluate_autoencoder(answer, test_set.subset(torch.arange(2000)))["mse"]  # on the model's own device
     if mse > LATENT2_MSE_THRESHOLD:
         raise Mistake(f"test MSE {mse:.4f} is above {LATENT2_MSE_THRESHOLD}",
                       "train on the whole training set for at least one epoch, with the one-cycle schedule")

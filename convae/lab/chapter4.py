@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from . import Mistake, _call, _require_function, exercise
+from . import Mistake, _call, _require_function, _tensor, exercise
 
 
 @exercise("04-interpolate")
@@ -14,7 +14,7 @@ def _check_interpolate(answer: Any) -> str:
     function = _require_function(answer, "interpolate(z0, z1, steps)")
     generator = torch.Generator().manual_seed(0)
     z0, z1 = torch.randn(2, 12, generator=generator)
-    got = _call(function, "interpolate", z0, z1, 5)
+    got = _tensor(_call(function, "interpolate", z0, z1, 5), "interpolate")
     expected = torch.stack([z0 + t * (z1 - z0) for t in torch.linspace(0, 1, 5)])
     if tuple(got.shape) != (5, 12):
         raise Mistake(f"expected shape (5, 12) for 5 steps, got {tuple(got.shape)}", "one row per step")
@@ -32,9 +32,8 @@ def _check_nearest(answer: Any) -> str:
     generator = torch.Generator().manual_seed(0)
     codes = torch.randn(500, 12, generator=generator)
     query = torch.randn(12, generator=generator)
-    got = _call(function, "nearest_neighbours", codes, query, 5)
+    got = _tensor(_call(function, "nearest_neighbours", codes, query, 5), "nearest_neighbours")
     expected = torch.linalg.vector_norm(codes - query, dim=1).argsort()[:5]
-    got = torch.as_tensor(got)
     if got.shape != (5,):
         raise Mistake(f"expected 5 indices, got shape {tuple(got.shape)}", "return the indices of the k closest rows")
     if set(got.tolist()) == set(expected.tolist()) and not torch.equal(got, expected):

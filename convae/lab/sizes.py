@@ -8,15 +8,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import NOT_DONE_HINT, Mistake, _require_function
+from . import Mistake, _call, _require_function, _whole_number
 
 
 def _compare_sizes(function: Callable, cases: list[tuple[tuple[int, ...], int]], name: str, hint: str) -> None:
     for arguments, expected in cases:
-        got = function(*arguments)
-        if got is None:
-            raise Mistake(f"{name}{arguments} returned None", NOT_DONE_HINT)
-        if got != expected or not isinstance(got, int):
+        got = _call(function, f"{name}{arguments}", *arguments)
+        if _whole_number(got, f"{name}{arguments}", hint) != expected:  # 24.0 is as right as 24
             raise Mistake(f"{name}{arguments} gave {got!r}, but PyTorch's layer gives {expected}", hint)
 
 
