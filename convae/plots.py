@@ -145,24 +145,6 @@ def plot_confusion_matrix(counts: torch.Tensor, classes: Sequence[str], title: s
     return fig
 
 
-def show_rows(rows: Sequence[tuple[str, torch.Tensor]], size: float = 1.0, suptitle: str | None = None) -> Figure:
-    """One row of images per (label, (N, 1, H, W) images) pair, each row labelled on its left."""
-    ncols = len(rows[0][1])
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols + 1.6, size * len(rows)), squeeze=False)
-    for (label, images), row in zip(rows, axes):
-        images = images.detach().cpu().reshape(len(images), *images.shape[-2:])  # (N, H, W)
-        for image, ax in zip(images, row):
-            ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.spines[:].set_visible(False)
-        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)  # left of the row
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
-
-
 def plot_curves(
     curves: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
     log_x: bool = False, log_y: bool = False, title: str | None = None,
