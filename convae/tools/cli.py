@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 
-from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from ..data import DATASETS, DataUnavailableError, load_dataset, split_validation
+from ..checkpoints import CheckpointError, check_writable, load_checkpoint, save_checkpoint
+from ..data import DATASETS, SPLIT_SIZES, DataUnavailableError, load_dataset, split_validation
 from ..evaluate import evaluate_autoencoder, evaluate_classifier
 from ..models import Autoencoder
 from ..runtime import seed_everything
@@ -20,20 +21,53 @@ from ..train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
 DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
 
 
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` (up to `high`); anything else is argparse's error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            allowed = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be a whole number {allowed}, got {value}")
+        return value
+
+    return parse
+
+
+def real_number(low: float, *, inclusive: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number above `low` (or equal to it, if `inclusive`)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (value == low and not inclusive):
+            bound = ">=" if inclusive else ">"
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound} {low:g}, got {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m convae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train an autoencoder and save a checkpoint")
     train.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
-    train.add_argument("--latent-dim", type=int, default=12, help="size of the latent code (default 12)")
-    train.add_argument("--epochs", type=int, default=28)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (default 1e-2)")
+    train.add_argument("--latent-dim", type=whole_number(1), default=12, help="size of the latent code (default 12)")
+    train.add_argument("--epochs", type=whole_number(1), default=28)
+    train.add_argument("--batch-size", type=whole_number(1), default=128)
+    train.add_argument("--lr", type=real_number(0, inclusive=False), default=1e-2,
+                       help="peak learning rate (default 1e-2)")
     train.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
     train.add_argument("--loss", choices=tuple(RECONSTRUCTION_LOSSES), default="mse")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--val-size", type=int, default=0,
+    train.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0)
+    train.add_argument("--val-size", type=whole_number(0), default=0,
                        help="hold out this many training images and report the validation MSE each epoch")
     train.add_argument("--out", default="runs/autoencoder.pt", help="checkpoint path (default runs/autoencoder.pt)")
     train.add_argument("--data-root", default=None, help="data folder (default $CONVAE_DATA or ~/.cache/convae)")
@@ -46,12 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-root", default=None)
 
     bench = commands.add_parser("bench", help="measure training throughput on this machine")
-    bench.add_argument("--images", type=int, default=60_000, help="images per measured epoch (default 60000)")
+    bench.add_argument("--images", type=whole_number(1, SPLIT_SIZES["train"]), default=60_000,
+                       help="images per measured epoch (default 60000)")
     bench.add_argument("--data-root", default=None)
 
     export = commands.add_parser("export-web", help="write the decoder and latent map for the in-browser explorer")
     export.add_argument("out", nargs="?", default="book/_explorer", help="folder (default book/_explorer)")
-    export.add_argument("--points", type=int, default=3000, help="test codes on the map (default 3000)")
+    export.add_argument("--points", type=whole_number(1, SPLIT_SIZES["test"]), default=3000,
+                        help="test codes on the map (default 3000)")
 
     lab = commands.add_parser("lab", help="course-lab tools")
     lab_commands = lab.add_subparsers(dest="lab_command", required=True)
@@ -60,11 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
     student.add_argument("--source", default="notebooks", help="folder of the chapters (default notebooks)")
     student.add_argument("--colab-base", default=None,
                          help="URL of the folder where you publish the student edition, for the Colab links")
+    student.add_argument("--force", action="store_true",
+                         help="write even into the chapters' own folder or over notebooks already in OUT")
 
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
     repository.add_argument("--root", default=".", help="the book's root folder (default .)")
     return parser
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What the parser cannot see argument by argument, checked before any work (argparse's error if wrong)."""
+    if getattr(args, "data_root", None) is not None and Path(args.data_root).is_file():
+        parser.error(f"argument --data-root: {args.data_root} is a file, not a folder")
+    if args.command == "train":
+        images = DRY_RUN_SIZES[0] if args.dry_run else SPLIT_SIZES["train"]
+        if args.val_size >= images:
+            parser.error(f"argument --val-size: must leave training images: less than {images}"
+                         f"{' in a --dry-run' if args.dry_run else ''}, got {args.val_size}")
+        try:
+            check_writable(args.out)  # before hours of training, not after
+        except ValueError as error:
+            parser.error(f"argument --out: {error}")
+    if args.command == "export-web" and Path(args.out).is_file():
+        parser.error(f"argument out: {args.out} is a file, not a folder")
 
 
 def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
@@ -113,8 +168,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
         metrics = evaluate_autoencoder(checkpoint.model, test_set)
     else:
         found = checkpoint.metadata["model_class"]
-        raise CheckpointError(f"evaluate needs an Autoencoder or a Classifier, found a {found}")
-    print(f"{checkpoint.metadata['model_class']} (latent {checkpoint.metadata['latent_dim']}) "
+        raise CheckpointError(f"evaluate needs an Autoencoder or a Classifier, not the {found} in {args.checkpoint}")
+    print(f"{checkpoint.metadata['model_class']} (latent {checkpoint.model.latent_dim}) "
           f"on the {dataset} test set:")
     for name, value in metrics.items():
         print(f"  {name}: {value:.5f}")
@@ -123,7 +178,9 @@ def run_evaluate(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
     try:
         if args.command == "train":
             run_train(args, argv)
@@ -141,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "lab":
             from .edition import write_student_edition
 
-            written = write_student_edition(Path(args.source), Path(args.out), args.colab_base)
+            written = write_student_edition(Path(args.source), Path(args.out), args.colab_base, force=args.force)
             print(f"wrote {len(written)} student notebooks into {args.out}")
         elif args.command == "repository":
             from .edition import set_repository

@@ -43,16 +43,45 @@ def student_notebook(notebook: dict, colab_base: str | None = None) -> dict:
     return notebook
 
 
-def write_student_edition(source: Path, out: Path, colab_base: str | None = None) -> list[Path]:
-    """Write the student edition of every chapter in `source` into `out`; return the paths."""
-    chapters = sorted(Path(source).glob("*.ipynb"))
+def read_notebook(path: Path) -> dict:
+    """A notebook file's JSON; a ValueError naming the file if it is not a notebook."""
+    try:
+        notebook = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} could not be read as a notebook: {error}") from error
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list) or not notebook["cells"]:
+        raise ValueError(f"{path} is not a Jupyter notebook with cells")
+    return notebook
+
+
+def write_student_edition(
+    source: Path, out: Path, colab_base: str | None = None, *, force: bool = False
+) -> list[Path]:
+    """Write the student edition of every chapter in `source` into `out`; return the paths.
+
+    Refuses, unless `force`, to write into `source` itself or over notebooks already in `out`:
+    the student edition has no solutions, so writing it over the chapters would lose them.
+    """
+    source, out = Path(source), Path(out)
+    chapters = sorted(source.glob("*.ipynb"))
     if not chapters:
         raise ValueError(f"no notebooks in {source}")
-    out = Path(out)
+    if colab_base is not None and not re.match(r"https?://\S+$", colab_base):
+        raise ValueError(f"the Colab base must be a URL starting with https://, got {colab_base!r}")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file, not a folder for the student notebooks")
+    if not force and out.resolve() == source.resolve():
+        raise ValueError(f"{out} is the folder of the chapters themselves: the student edition would replace them "
+                         "and their solutions. Choose another folder (or pass --force to overwrite them anyway)")
+    existing = [chapter.name for chapter in chapters if (out / chapter.name).exists()]
+    if existing and not force:
+        raise ValueError(f"{out} already holds {', '.join(existing)}; choose an empty folder "
+                         "(or pass --force to overwrite them)")
+    notebooks = {chapter: read_notebook(chapter) for chapter in chapters}  # all read before anything is written
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for chapter in chapters:
-        notebook = student_notebook(json.loads(chapter.read_text()))
+        notebook = student_notebook(notebooks[chapter])
         first = notebook["cells"][0]
         link = f"[Open this chapter in Colab]({colab_base.rstrip('/')}/{chapter.name})\n\n" if colab_base else ""
         first["source"] = COLAB_LINK.sub(link, source_text(first))
@@ -83,6 +112,8 @@ def set_repository(root: Path, url: str) -> list[Path]:
     root = Path(root)
     new = github_path(url)
     config = root / "_config.yml"
+    if not config.is_file():
+        raise ValueError(f"{root} is not the book's root folder: it has no _config.yml")
     old = github_path(configured_repository(root))
     config.write_text(CONFIG_URL.sub(lambda m: m.group(1) + f"https://github.com/{new}", config.read_text()))
     changed = [config]
