@@ -84,7 +84,7 @@ def _check_plain(value: Any, where: str) -> None:
 
 
 def check_writable(path: str | os.PathLike) -> Path:
-    """Make sure a checkpoint can be written at `path` (creating its folder), before any work is done."""
+    """Make sure a file can be written at `path` (creating its folder), before any work is done."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give a file name for the checkpoint, e.g. {path / 'model.pt'}")
@@ -94,7 +94,7 @@ def check_writable(path: str | os.PathLike) -> Path:
         partial.touch()
         partial.unlink()
     except OSError as error:
-        raise ValueError(f"cannot write a checkpoint at {path}: {error.strerror or error}") from error
+        raise ValueError(f"cannot write to {path}: {error.strerror or error}") from error
     return path
 
 

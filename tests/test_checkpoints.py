@@ -73,7 +73,7 @@ def test_unwritable_paths_are_named_before_any_work(tmp_path):
         checkpoints.check_writable(tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(ValueError, match="cannot write a checkpoint at .*file/ae.pt"):
+    with pytest.raises(ValueError, match="cannot write to .*file/ae.pt"):
         checkpoints.check_writable(blocker / "ae.pt")
     assert checkpoints.check_writable(tmp_path / "new" / "ae.pt").parent.is_dir()
     assert not list((tmp_path / "new").iterdir())

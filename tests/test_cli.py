@@ -57,6 +57,7 @@ def test_module_entry_point_has_help():
     (["train", "--dry-run", "--val-size", "512"], "argument --val-size: must leave training images: less than 512"),
     (["bench", "--images", "0"], "argument --images: must be a whole number from 1 to 60000, got 0"),
     (["export-web", "--points", "20000"], "argument --points: must be a whole number from 1 to 10000, got 20000"),
+    (["export-web", "/proc/no/such/folder"], "argument out: cannot write to /proc/no/such/folder/explorer.json"),
 ])
 def test_bad_arguments_are_refused_by_argparse_before_any_work(arguments, message, capsys):
     with pytest.raises(SystemExit) as exit_:

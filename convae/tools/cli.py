@@ -118,8 +118,13 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             check_writable(args.out)  # before hours of training, not after
         except ValueError as error:
             parser.error(f"argument --out: {error}")
-    if args.command == "export-web" and Path(args.out).is_file():
-        parser.error(f"argument out: {args.out} is a file, not a folder")
+    if args.command == "export-web":
+        if Path(args.out).is_file():
+            parser.error(f"argument out: {args.out} is a file, not a folder")
+        try:
+            check_writable(Path(args.out) / "explorer.json")
+        except ValueError as error:
+            parser.error(f"argument out: {error}")
 
 
 def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
