@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .augment import add_noise, shift_and_flip
 from .data import ImageSet
-from .evaluate import evaluate_autoencoder, evaluate_classifier
+from .evaluate import encode, evaluate_autoencoder, evaluate_classifier
 from .models import Autoencoder, Classifier, Decoder
 from .runtime import resolve_device
 
@@ -76,7 +76,7 @@ def autoencoder_steps(
 
 
 def classifier_steps(
-    model: Classifier,
+    model: nn.Module,
     batches: Batches,
     optimizer: torch.optim.Optimizer,
     unlabelled: Batches | None = None,
@@ -104,26 +104,29 @@ def classifier_steps(
 
 
 def shuffled_batches(
-    data: ImageSet,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
     batch_size: int,
     generator: torch.Generator,
     device: torch.device,
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Batches:
-    """Endless shuffled (images, labels) batches of `data` on `device`, a fresh order every epoch.
+    """Endless shuffled (inputs, labels) batches on `device`, a fresh order every epoch.
 
-    Images come in the `channels_last` memory layout, which convolutions run fastest in (about 1.6×
-    on a CPU); `transform` (e.g. augmentation) is applied to each batch of images.
+    Image batches come in the `channels_last` memory layout, which convolutions run fastest in
+    (about 1.6× on a CPU); `transform` (e.g. augmentation) is applied to each batch of inputs.
     """
-    images, labels = data.images.to(device), data.labels.to(device)  # (N, 1, 28, 28), (N,)
+    inputs, labels = inputs.to(device), labels.to(device)  # (N, 1, 28, 28) or (N, D); (N,)
     while True:
-        order = torch.randperm(len(images), generator=generator).to(device)
-        for start in range(0, len(images), batch_size):
+        order = torch.randperm(len(inputs), generator=generator).to(device)
+        for start in range(0, len(inputs), batch_size):
             index = order[start : start + batch_size]
-            batch = images[index]  # (B, 1, 28, 28)
+            batch = inputs[index]  # (B, 1, 28, 28) or (B, D)
             if transform is not None:
                 batch = transform(batch)
-            yield batch.contiguous(memory_format=torch.channels_last), labels[index]
+            if batch.dim() == 4:
+                batch = batch.contiguous(memory_format=torch.channels_last)
+            yield batch, labels[index]
 
 
 def make_adam(params, device: torch.device, **options) -> torch.optim.Adam:
@@ -225,7 +228,7 @@ def train_autoencoder(
 
     record_steps = sorted({round(k * steps_per_epoch / records_per_epoch)
                            for k in range(1, epochs * records_per_epoch + 1)})
-    batches = shuffled_batches(train_set, batch_size, generator, device)
+    batches = shuffled_batches(train_set.images, train_set.labels, batch_size, generator, device)
     return _run(steps, batches, record_steps, steps_per_epoch, evaluate, optimizer, progress, "autoencoder")
 
 
@@ -252,7 +255,8 @@ def train_classifier(
     """Train `model` with cross-entropy and Adam; give either `epochs` or `steps`.
 
     The head learns at `lr`, the encoder at `encoder_lr` (default: `lr`), or not at all with
-    `freeze_encoder`. `augment` adds ±2 px shifts and, with `hflip`, mirrored images. Given
+    `freeze_encoder` (then, without augmentation, every code is computed once and only the head
+    runs at each step). `augment` adds ±2 px shifts and, with `hflip`, mirrored images. Given
     `unlabelled` images and the pretrained `decoder`, every step also trains encoder and decoder
     to rebuild a batch (of `batch_size`) of unlabelled images, weighted by `reconstruction_weight`. With `epochs`
     the history has a record per epoch; with `steps`, one record at the end.
@@ -275,14 +279,19 @@ def train_classifier(
     if decoder is not None:
         decoder.to(device, memory_format=torch.channels_last)
         pretrained += list(decoder.parameters())
-        extra_batches = shuffled_batches(unlabelled, batch_size, generator, device)
+        extra_batches = shuffled_batches(unlabelled.images, unlabelled.labels, batch_size, generator, device)
     if pretrained:
         groups.append({"params": pretrained, "lr": lr if encoder_lr is None else encoder_lr})
     optimizer = make_adam(groups, device)
     transform = (lambda images: shift_and_flip(images, generator, hflip=hflip)) if augment else None
 
+    inputs, network = train_set.images, model
+    if freeze_encoder and not augment:  # the codes never change: compute them once, train the head on them
+        inputs = encode(model.encoder, train_set).to(device)  # (N, latent_dim)
+        network = nn.Sequential(model.fc1, model.relu, model.fc2)  # the head alone, sharing its weights
+
     def run_steps(batches: Batches) -> float:
-        return classifier_steps(model, batches, optimizer, extra_batches, decoder, reconstruction_weight)
+        return classifier_steps(network, batches, optimizer, extra_batches, decoder, reconstruction_weight)
 
     def evaluate() -> dict[str, float]:
         if test_set is None:
@@ -291,7 +300,7 @@ def train_classifier(
         return {"test_loss": metrics["loss"], "test_accuracy": metrics["accuracy"]}
 
     record_steps = list(range(steps_per_epoch, total_steps, steps_per_epoch)) if epochs is not None else []
-    batches = shuffled_batches(train_set, batch_size, generator, device, transform)
+    batches = shuffled_batches(inputs, train_set.labels, batch_size, generator, device, transform)
     try:
         return _run(run_steps, batches, [*record_steps, total_steps], steps_per_epoch, evaluate, optimizer,
                     progress, "classifier")
