@@ -34,7 +34,7 @@ def latent_explorer(decoder: Decoder, codes: torch.Tensor, start: torch.Tensor |
     def redraw(_change=None) -> None:
         z = torch.tensor([[s.value for s in sliders]])  # (1, latent_dim)
         with torch.no_grad():
-            image = decoder(z)[0, 0]  # (28, 28)
+            image = decoder(z)[0, 0].numpy()  # (28, 28)
         with output:
             output.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(3, 3))
