@@ -28,12 +28,12 @@ SPLIT_SEED = 0
 TUNING_SEEDS = (100, 101)  # the chapter's own runs use seeds 0, 1, 2
 BUDGETS = {10: {"steps": 300, "batch_size": 32}, 100: {"steps": 600, "batch_size": 64}}  # per class
 GRIDS: dict[str, list[dict[str, float]]] = {
-    "from scratch": [{"lr": 1e-3}, {"lr": 3e-3}],
+    "from scratch": [{"lr": 1e-3}, {"lr": 3e-3}, {"lr": 1e-2}],
     "frozen encoder": [{"lr": 1e-3}, {"lr": 3e-3}, {"lr": 1e-2}],
-    "fine-tuned": [{"lr": lr, "encoder_lr": encoder_lr} for lr in (1e-3, 3e-3) for encoder_lr in (1e-4, 3e-4)],
+    "fine-tuned": [{"lr": lr, "encoder_lr": encoder_lr} for lr in (1e-3, 3e-3, 1e-2) for encoder_lr in (1e-4, 3e-4)],
 }
 RECONSTRUCTION_WEIGHTS = (1.0, 10.0, 100.0, 1000.0)  # semi-supervised: tried with fine-tuned's best learning rates
-WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # logistic regression's L2 penalty
+WEIGHT_DECAYS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # logistic regression's L2 penalty
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "fine_tuning_validation.json"
 
 
