@@ -31,6 +31,9 @@ def map_batches(
     model: nn.Module, data: ImageSet, step: Callable[[torch.Tensor], torch.Tensor]
 ) -> torch.Tensor:
     """Run `step` on every batch of `data` with `model` in eval mode; concatenate the results."""
+    if not isinstance(data, ImageSet):
+        raise TypeError(f"expected a convae.ImageSet (from load_dataset), got {type(data).__name__}; "
+                        "for a batch of images use convae.reconstruct or call the model")
     with evaluating(model) as device:
         return torch.cat([step(images.to(device)).cpu() for images, _ in iterate_batches(data, EVAL_BATCH_SIZE)])
 

@@ -166,6 +166,19 @@ def _run(
     return history
 
 
+def _check_options(train_set: ImageSet, counts: dict[str, int | None], rates: dict[str, float | None]) -> None:
+    """Refuse an empty training set, counts below 1 and negative (or zero) rates, before any work."""
+    if not isinstance(train_set, ImageSet) or len(train_set) == 0:
+        raise ValueError(f"train_set must be a non-empty convae.ImageSet, got {type(train_set).__name__}"
+                         + (" of 0 images" if isinstance(train_set, ImageSet) else ""))
+    for name, value in counts.items():
+        if value is not None and not (isinstance(value, int) and value >= 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    for name, value in rates.items():
+        if value is not None and not value >= 0:
+            raise ValueError(f"{name} must not be negative, got {value!r}")
+
+
 def _ticking(batches: Batches, bar: tqdm) -> Batches:
     """The same batches, moving the progress bar one step per batch."""
     for batch in batches:
@@ -201,11 +214,8 @@ def train_autoencoder(
         raise ValueError(f"loss must be one of {tuple(RECONSTRUCTION_LOSSES)}, got {loss!r}")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("records_per_epoch", records_per_epoch)):
-        if not (isinstance(value, int) and value >= 1):
-            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
-    if not (lr > 0 and noise >= 0):
-        raise ValueError(f"lr must be positive and noise non-negative, got lr={lr!r}, noise={noise!r}")
+    _check_options(train_set, {"epochs": epochs, "batch_size": batch_size, "records_per_epoch": records_per_epoch},
+                   {"lr": lr, "noise": noise})
     device = _prepare(model, device, progress)
     steps_per_epoch = math.ceil(len(train_set) / batch_size)
     total_steps = epochs * steps_per_epoch
@@ -263,6 +273,8 @@ def train_classifier(
     """
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one of epochs or steps")
+    _check_options(train_set, {"epochs": epochs, "steps": steps, "batch_size": batch_size},
+                   {"lr": lr, "encoder_lr": encoder_lr, "reconstruction_weight": reconstruction_weight})
     if (unlabelled is None) != (decoder is None):
         raise ValueError("semi-supervised training needs both `unlabelled` images and the `decoder`")
     if unlabelled is not None and freeze_encoder:

@@ -145,3 +145,23 @@ def test_pick_device_prints_only_when_asked(capsys):
     assert capsys.readouterr().out == ""
     assert convae.pick_device(announce=True) == device
     assert capsys.readouterr().out == f"convae: using device {device.type}\n"
+
+
+@pytest.mark.parametrize("options", [{"steps": 0}, {"steps": 2, "batch_size": 0}, {"steps": 2, "lr": -1.0},
+                                     {"epochs": 1.5}, {"steps": 2, "encoder_lr": -0.1}])
+def test_classifier_options_are_checked_before_training(tiny_mnist, options):
+    train, _ = tiny_mnist
+    with pytest.raises(ValueError, match="must"):
+        convae.train_classifier(convae.Classifier(), train, progress=False, **options)
+
+
+def test_an_empty_training_set_is_refused(tiny_mnist):
+    train, _ = tiny_mnist
+    with pytest.raises(ValueError, match="non-empty"):
+        convae.train_autoencoder(convae.Autoencoder(), train.subset(torch.arange(0)), epochs=1, progress=False)
+
+
+def test_evaluation_wants_an_image_set(tiny_mnist):
+    _, test = tiny_mnist
+    with pytest.raises(TypeError, match="ImageSet"):
+        convae.evaluate_autoencoder(convae.Autoencoder(), test.images)
