@@ -98,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
                          help="URL of the folder where you publish the student edition, for the Colab links")
     student.add_argument("--force", action="store_true",
                          help="write even into the chapters' own folder or over notebooks already in OUT")
+    grade = lab_commands.add_parser("grade", help="run every submitted notebook and write a grade sheet")
+    grade.add_argument("submissions", help="folder of STUDENT.ipynb files or of STUDENT/ folders of notebooks")
+    grade.add_argument("--out", default="grades.csv",
+                       help="the grade sheet (default grades.csv); the report goes beside it as .md")
+    grade.add_argument("--source", default="notebooks",
+                       help="the chapters handed out, whose checks grade the notebooks (default notebooks)")
+    grade.add_argument("--timeout", type=real_number(0, inclusive=False), default=600,
+                       help="seconds per notebook (default 600)")
+    grade.add_argument("--jobs", type=whole_number(1), default=1, help="notebooks run at a time (default 1)")
 
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
@@ -200,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sizes = export_web(Path(args.out), num_points=args.points)
             print(", ".join(f"{name}: {size / 1024:.1f} KiB" for name, size in sizes.items()) + f" in {args.out}")
+        elif args.command == "lab" and args.lab_command == "grade":
+            from .grade import grade
+
+            print(grade(Path(args.submissions), Path(args.out), Path(args.source), args.timeout, args.jobs))
         elif args.command == "lab":
             from .edition import write_student_edition
 

@@ -23,6 +23,12 @@ def source_text(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
+def chapter_id(path: Path) -> str:
+    """A chapter's id: the leading digits of its file name ("01" for 01_encoder.ipynb), else the name."""
+    match = re.match(r"\d+", Path(path).stem)
+    return match.group(0) if match else Path(path).stem
+
+
 def student_notebook(notebook: dict, colab_base: str | None = None) -> dict:
     """A copy of `notebook` without solution cells and without outputs of exercise cells.
 
@@ -85,6 +91,7 @@ def write_student_edition(
         first = notebook["cells"][0]
         link = f"[Open this chapter in Colab]({colab_base.rstrip('/')}/{chapter.name})\n\n" if colab_base else ""
         first["source"] = COLAB_LINK.sub(link, source_text(first))
+        notebook["metadata"]["convae"] = {"chapter": chapter_id(chapter), "edition": "student"}  # for the grader
         path = out / chapter.name
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
         written.append(path)
