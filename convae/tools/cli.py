@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
     train.add_argument("--loss", choices=tuple(RECONSTRUCTION_LOSSES), default="mse")
     train.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0)
+    train.add_argument("--noise", type=real_number(0, inclusive=True), default=0.0,
+                       help="σ of the Gaussian noise added to each input: a denoising autoencoder (default 0)")
+    train.add_argument("--holdout-class", default=None,
+                       help="leave this class (a name like Shirt, or its number) out of training: "
+                            "a model for anomaly detection")
     train.add_argument("--val-size", type=whole_number(0), default=0,
                        help="hold out this many training images and report the validation MSE each epoch")
     train.add_argument("--out", default="runs/autoencoder.pt", help="checkpoint path (default runs/autoencoder.pt)")
@@ -108,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds per notebook (default 600)")
     grade.add_argument("--jobs", type=whole_number(1), default=1, help="notebooks run at a time (default 1)")
 
+    tune = commands.add_parser("tune-classifier",
+                               help="choose chapter 5's hyperparameters on a validation split of the training set")
+    tune.add_argument("--out", default=None, help="JSON file to write (default: the one shipped in convae/results/)")
+    tune.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
+    tune.add_argument("--data-root", default=None)
+
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
     repository.add_argument("--root", default=".", help="the book's root folder (default .)")
@@ -144,6 +155,12 @@ def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
         train_set = train_set.subset(torch.arange(min(DRY_RUN_SIZES[0], len(train_set))))
         test_set = test_set.subset(torch.arange(min(DRY_RUN_SIZES[1], len(test_set))))
         epochs = 1
+    holdout_test = None
+    if args.holdout_class is not None:
+        held_out = class_index(train_set.classes, args.holdout_class)
+        train_set = train_set.subset(torch.nonzero(train_set.labels != held_out).flatten())
+        holdout_test = test_set.subset(torch.nonzero(test_set.labels == held_out).flatten())
+        test_set = test_set.subset(torch.nonzero(test_set.labels != held_out).flatten())
     monitor = test_set
     if args.val_size:
         train_set, monitor = split_validation(train_set, args.val_size, seed=args.seed)
@@ -151,13 +168,15 @@ def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
     model = Autoencoder(latent_dim=args.latent_dim)
     history = train_autoencoder(
         model, train_set, epochs=epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
-        schedule=args.schedule, seed=args.seed, test_set=monitor,
+        schedule=args.schedule, noise=args.noise, seed=args.seed, test_set=monitor,
     )
     model.cpu()
     test_metrics = evaluate_autoencoder(model, test_set)
     recipe = {"optimizer": "Adam", "lr": args.lr, "schedule": args.schedule, "loss": args.loss,
               "batch_size": args.batch_size, "epochs": epochs, "seed": args.seed,
-              "train_images": len(train_set)}
+              "train_images": len(train_set), "noise": args.noise}
+    if holdout_test is not None:
+        recipe["holdout_class"] = train_set.classes[held_out]
     metadata = {
         "dataset": args.dataset, "epochs": epochs, "recipe": recipe, "test_metrics": test_metrics,
         "train_seconds": round(history.last()["seconds"], 1),
@@ -165,11 +184,26 @@ def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
     }
     if args.val_size:
         metadata["validation_mse"] = history.last()["test_mse"]
+    if holdout_test is not None:  # test_metrics then cover the other classes only
+        metadata["holdout_test_metrics"] = evaluate_autoencoder(model, holdout_test)
     path = save_checkpoint(model, args.out, **metadata)
     label = "validation" if args.val_size else "test"
     print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in history["test_mse"]))
     print(f"test MSE {test_metrics['mse']:.5f}, test BCE {test_metrics['bce']:.5f}, "
           f"{history.last()['seconds']:.0f} s of training; saved {path}")
+    if holdout_test is not None:
+        print(f"held-out class {recipe['holdout_class']}: test MSE {metadata['holdout_test_metrics']['mse']:.5f}")
+
+
+def class_index(classes: Sequence[str], name_or_number: str) -> int:
+    """The label of a class given by its name (any case) or its number."""
+    if name_or_number.isdigit() and int(name_or_number) < len(classes):
+        return int(name_or_number)
+    lowered = [name.lower() for name in classes]
+    if name_or_number.lower() in lowered:
+        return lowered.index(name_or_number.lower())
+    raise ValueError(f"no class {name_or_number!r}: expected a number from 0 to {len(classes) - 1} "
+                     f"or one of {list(classes)}")
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
@@ -218,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             written = write_student_edition(Path(args.source), Path(args.out), args.colab_base, force=args.force)
             print(f"wrote {len(written)} student notebooks into {args.out}")
+        elif args.command == "tune-classifier":
+            from .tune import DEFAULT_OUT, tune
+
+            tune(Path(args.out) if args.out else DEFAULT_OUT, argv, args.data_root, quick=args.quick)
         elif args.command == "repository":
             from .edition import set_repository
 
