@@ -32,6 +32,59 @@ PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
         "fashion-mnist-latent12.pt",
         "27f7dfa8741a3344b50b04e23af2557a7515e801875fb89f0cb048852d2f6b16",
     ),
+    # chapter 6: by latent size, other seeds, denoising (σ = 0.3), one class held out; 6 epochs each
+    "fashion-mnist-latent2-6ep": (
+        "fashion-mnist-latent2-6ep.pt",
+        "e3e15654188ea8892850f9aac2ec47c3d591e04301afd5a36894088d770c9ff7",
+    ),
+    "fashion-mnist-latent4-6ep": (
+        "fashion-mnist-latent4-6ep.pt",
+        "a70225ff12c4feddd11b24a381ff9a544f9fba32512e6670d89d166b536980dd",
+    ),
+    "fashion-mnist-latent8-6ep": (
+        "fashion-mnist-latent8-6ep.pt",
+        "6c1276d92bc802e15ecbeaa42bd8145e97daff4a21e3a8dca3934ecbec757dc7",
+    ),
+    "fashion-mnist-latent12-6ep": (
+        "fashion-mnist-latent12-6ep.pt",
+        "8818a812ce9aea10ad27e9d8915db7f0ece7305183a4592b949a763083448f03",
+    ),
+    "fashion-mnist-latent16-6ep": (
+        "fashion-mnist-latent16-6ep.pt",
+        "c18c013576192a09e2140013873633f86d4f7e7982089fd43a6a5b1bb3fbb19c",
+    ),
+    "fashion-mnist-latent32-6ep": (
+        "fashion-mnist-latent32-6ep.pt",
+        "9c5088305621711814b9f3cada080d4531202bec5d50fe75e23c808f8611bc92",
+    ),
+    "fashion-mnist-latent12-6ep-seed1": (
+        "fashion-mnist-latent12-6ep-seed1.pt",
+        "5706fbb7b1d4fd436d4991f378ab2cd4425e40cff108be4d10b1673401512ee9",
+    ),
+    "fashion-mnist-latent12-6ep-seed2": (
+        "fashion-mnist-latent12-6ep-seed2.pt",
+        "fe968a774793f47d85d839d040683b77af5f09718f9462b72128550bef038259",
+    ),
+    "fashion-mnist-denoising-6ep": (
+        "fashion-mnist-denoising-6ep.pt",
+        "2232c58c6a2fa4fce6f0b8a514b33fd1454224f32c6e66a23ff9aa338645a819",
+    ),
+    "fashion-mnist-without-trouser-6ep": (
+        "fashion-mnist-without-trouser-6ep.pt",
+        "19ead99bcbbdf633e37de9c656af130d6c9b86e4ef8802e734cf92aa999f049f",
+    ),
+    "fashion-mnist-without-bag-6ep": (
+        "fashion-mnist-without-bag-6ep.pt",
+        "aad20d9205344887950a82540e49e81e0801428581e12316b8c3a6267f3fcd28",
+    ),
+    "fashion-mnist-without-ankle-boot-6ep": (
+        "fashion-mnist-without-ankle-boot-6ep.pt",
+        "2c48a9d1be8c170f59da546fb9e0e20d884510c2e1f8dfd05f8913b844ae3d00",
+    ),
+    "fashion-mnist-without-shirt-6ep": (
+        "fashion-mnist-without-shirt-6ep.pt",
+        "7828ba18614db87db88e0e3f0e0a23e6081fb780cfc8f70663edd33b793440cb",
+    ),
 }
 
 

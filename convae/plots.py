@@ -171,17 +171,23 @@ def plot_curves(
 def plot_score_histograms(
     scores: dict[str, torch.Tensor], threshold: float | None = None, title: str | None = None, bins: int = 60,
 ) -> Figure:
-    """Overlaid density histograms of scores, one per group, on a log x axis, with a threshold line."""
+    """Overlaid histograms of scores, one per group, on a log x axis, with a threshold line.
+
+    Each bar is the share of its group in that bin, so groups of different sizes compare directly.
+    """
     fig, ax = plt.subplots(figsize=(6, 3.2))
     values = torch.cat([s.flatten() for s in scores.values()])
     edges = torch.logspace(values.min().log10().item(), values.max().log10().item(), bins + 1)
+    edges[0], edges[-1] = values.min(), values.max()  # exactly: rounding must not drop the extremes
     for name, group in scores.items():
-        ax.hist(group.flatten().numpy(), bins=edges.numpy(), density=True, alpha=0.5, label=f"{name} ({len(group):,})")
+        group = group.flatten()
+        ax.hist(group.numpy(), bins=edges.numpy(), weights=torch.full_like(group, 1 / len(group)).numpy(),
+                alpha=0.5, label=f"{name} ({len(group):,})")
     if threshold is not None:
         ax.axvline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
     ax.set_xscale("log")
     ax.set_xlabel("reconstruction error (MSE)")
-    ax.set_ylabel("density")
+    ax.set_ylabel("share of the group")
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)

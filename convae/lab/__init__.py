@@ -107,4 +107,4 @@ def _whole_number(value: Any, name: str, hint: str) -> int:
 
 
 # Each chapter's checks register themselves when their module is imported.
-from . import chapter1, chapter2, chapter3, chapter4, chapter5  # noqa: E402, F401
+from . import chapter1, chapter2, chapter3, chapter4, chapter5, chapter6  # noqa: E402, F401
