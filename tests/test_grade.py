@@ -8,10 +8,12 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from conftest import skip_unless_ci
 
 from convae.tools.cli import main
 from convae.tools.edition import cell_tags, source_text, write_student_edition
@@ -70,6 +72,13 @@ def tree_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def bubblewrap() -> None:
+    """The grader refuses to run student code unboxed, and the box is bubblewrap."""
+    if shutil.which("bwrap") is None:
+        skip_unless_ci("bubblewrap (bwrap) is not installed: `sudo apt-get install bubblewrap`")
+
+
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory) -> Path:
     """The student edition of every chapter, as `lab student-edition` writes it."""
@@ -105,7 +114,7 @@ def six_submissions(folder: Path, edition: Path) -> None:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, edition) -> dict:
-    """The grader's run over the six: its sheet, report, printed summary and wall time."""
+    """The grader's run over the six, each in its box: its sheet, report, printed summary and wall time."""
     root = tmp_path_factory.mktemp("class")
     submissions = root / "submissions"
     submissions.mkdir()

@@ -5,7 +5,9 @@ After the student's cells the grader appends one cell of its own: it drops every
 module, imports the checks afresh from disk, runs each exercise of the chapter against what the
 student defined, and prints one JSON line tagged with a random nonce the student's code cannot know
 in advance. Only that line is read: stored outputs, a redefined `lab.check` or a printed "passed"
-count for nothing. Student code still runs with the grader's privileges: see the instructor page.
+count for nothing. On Linux each kernel runs in a box (`sandbox.py`): it cannot write outside its
+own folder, reach the network or the host's services, leave a process behind, or use more than its
+memory and process limits. `--no-sandbox` runs student code unboxed, with the grader's privileges.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import asyncio
 import csv
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .edition import cell_tags, chapter_id, source_text
+from .sandbox import Limits, Sandbox, check_bwrap
 
 QUIET = logging.getLogger(__name__ + ".nbclient")  # a timeout is reported in the grades, not logged
 QUIET.addHandler(logging.NullHandler())
@@ -183,9 +188,10 @@ def read_grades(cell: dict, nonce: str, chapter: Chapter) -> dict[str, tuple[str
     return {exercise_id: (printed[exercise_id][0], printed[exercise_id][1]) for exercise_id in chapter.exercise_ids}
 
 
-async def execute(notebook: dict, path: Path, chapter: Chapter, timeout: float
-                  ) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Run `notebook` and the grading cell in a fresh kernel, in an empty temporary folder.
+async def execute(notebook: dict, path: Path, chapter: Chapter, timeout: float, sandbox: Sandbox | None,
+                  parent: Path, slot: int) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Run `notebook` and the grading cell in a fresh kernel (boxed, unless `sandbox` is None, in the
+    box of `slot`), in an empty folder of its own under `parent`.
 
     Returns the grades and the exceptions the student's cells raised ("[7] NameError: …").
     """
@@ -196,27 +202,34 @@ async def execute(notebook: dict, path: Path, chapter: Chapter, timeout: float
     nonce = secrets.token_hex(16)
     notebook = nbformat.from_dict(notebook)
     notebook.cells.append(nbformat.v4.new_code_cell(grading_cell(chapter, nonce)))
-    folder = Path(tempfile.mkdtemp(prefix="convae-grade-"))
+    folder = Path(tempfile.mkdtemp(prefix="notebook-", dir=parent))
     deadline = time.monotonic() + timeout
+    km = None
     try:
-        shutil.copyfile(path, folder / path.name)
+        km, work = sandbox.kernel_manager(folder, slot) if sandbox else (None, folder)
+        shutil.copyfile(path, work / path.name)
         client = NotebookClient(
-            notebook, kernel_name="python3", allow_errors=True, startup_timeout=max(1, int(timeout)), log=QUIET,
-            timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),  # one budget for all cells
-            shutdown_kernel="immediate", resources={"metadata": {"path": str(folder)}},
+            notebook, km=km, kernel_name="python3", allow_errors=True, startup_timeout=max(1, int(timeout)),
+            log=QUIET, timeout_func=lambda cell: max(1.0, deadline - time.monotonic()),  # one budget for all cells
+            shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
         )
         try:
             await client.async_execute(stderr=subprocess.DEVNULL)
         except CellTimeoutError:
             raise Refused(f"timeout after {timeout:g} s") from None
         except DeadKernelError:
-            raise Refused("the kernel died (the notebook's code crashed or ended Python)") from None
+            limits = f", or it ran into the box's limits ({sandbox.limits.describe()})" if sandbox else ""
+            raise Refused(f"the kernel died (the notebook's code crashed or ended Python{limits})") from None
         except RuntimeError as error:  # the kernel did not start in time
             raise Refused(f"the kernel did not start ({error})") from None
     finally:
+        if km is not None and km.has_kernel:  # nbclient shuts down only the kernels it made itself
+            await km.shutdown_kernel(now=True)  # the box goes, and everything started inside it
         shutil.rmtree(folder, ignore_errors=True)
     errors = [f"[{cell.execution_count}] {output.ename}: {output.evalue}" for cell in notebook.cells[:-1]
               if cell.cell_type == "code" for output in cell.outputs if output.output_type == "error"]
+    if sandbox:
+        errors = [sandbox.explain(error) for error in errors]
     return read_grades(notebook.cells[-1], nonce, chapter), errors
 
 
@@ -264,15 +277,20 @@ def fail_all(graded: Graded) -> None:
         graded.grades = {exercise_id: ("error", graded.problem) for exercise_id in graded.chapter.exercise_ids}
 
 
-async def grade_all(jobs: list[tuple[Graded, dict, Path]], timeout: float, workers: int) -> None:
+async def grade_all(jobs: list[tuple[Graded, dict, Path]], timeout: float, workers: int,
+                    sandbox: Sandbox | None, parent: Path) -> None:
     """Execute the accepted notebooks, `workers` at a time, filling in their grades."""
-    slots = asyncio.Semaphore(workers)
+    slots: asyncio.Queue[int] = asyncio.Queue()
+    for slot in range(workers):
+        slots.put_nowait(slot)
 
     async def grade_one(graded: Graded, notebook: dict, path: Path) -> None:
-        async with slots:
+        slot = await slots.get()
+        try:
             start = time.monotonic()
             try:
-                graded.grades, graded.errors = await execute(notebook, path, graded.chapter, timeout)
+                graded.grades, graded.errors = await execute(notebook, path, graded.chapter, timeout, sandbox,
+                                                             parent, slot)
             except Refused as refusal:
                 graded.problem = str(refusal)
                 fail_all(graded)
@@ -280,13 +298,18 @@ async def grade_all(jobs: list[tuple[Graded, dict, Path]], timeout: float, worke
                 graded.problem = f"the grader failed on it ({type(error).__name__}: {error})"
                 fail_all(graded)
             graded.seconds = time.monotonic() - start
+        finally:
+            slots.put_nowait(slot)
 
     await asyncio.gather(*(grade_one(*job) for job in jobs))
 
 
 def grade_submissions(folder: Path, chapters: dict[str, Chapter], source: Path = Path("notebooks"),
-                      timeout: float = 600, jobs: int = 1) -> list[Graded]:
-    """Grade every notebook in `folder` against `chapters` (read from `source`); one Graded per notebook."""
+                      timeout: float = 600, jobs: int = 1, limits: Limits | None = None) -> list[Graded]:
+    """Grade every notebook in `folder` against `chapters` (read from `source`); one Graded per notebook.
+
+    Each kernel runs boxed with `limits`; `limits=None` runs them unboxed.
+    """
     if timeout <= 0:
         raise ValueError(f"--timeout must be a positive number of seconds, got {timeout:g}")
     if jobs < 1:
@@ -311,7 +334,13 @@ def grade_submissions(folder: Path, chapters: dict[str, Chapter], source: Path =
             fail_all(graded)
             continue
         runs.append((graded, notebook, path))
-    asyncio.run(grade_all(runs, timeout, jobs))
+    parent = Path(tempfile.mkdtemp(prefix="convae-grade-"))
+    os.chmod(parent, 0o711)  # a boxed kernel runs as nobody and must reach its own folder
+    sandbox = Sandbox(check_bwrap(), limits, (folder.resolve(), parent)) if limits else None
+    try:
+        asyncio.run(grade_all(runs, timeout, jobs, sandbox, parent))
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
     return results
 
 
@@ -357,10 +386,10 @@ def write_csv(sheet: Sheet, path: Path) -> None:
             writer.writerow([student, *outcomes, outcomes.count("pass")])
 
 
-def write_report(sheet: Sheet, path: Path, timeout: float) -> None:
+def write_report(sheet: Sheet, path: Path, timeout: float, how: str) -> None:
     """grades.md: the sheet, then per notebook what was wrong, with each check's message."""
     lines = ["# Grades", "", f"{len(sheet.rows)} students, {len(sheet.results)} notebooks; "
-             f"each notebook ran in a fresh kernel with a {timeout:g} s limit.", "",
+             f"each notebook ran in a fresh kernel with a {timeout:g} s limit, {how}.", "",
              "| student | " + " | ".join(sheet.columns) + " | total |",
              "|---|" + "---|" * len(sheet.columns) + "---:|"]
     for student, row in sheet.rows.items():
@@ -390,17 +419,46 @@ def summary(sheet: Sheet, seconds: float) -> str:
             f"passes: {per_exercise or 'no exercises'}")
 
 
-def grade(folder: Path, out: Path, source: Path = Path("notebooks"), timeout: float = 600, jobs: int = 1) -> str:
-    """Grade `folder`, write `out` (CSV) and the report beside it (.md); return the summary line."""
+UNBOXED_WARNING = ("--no-sandbox: student code runs unboxed, as you. It can read and write your files (other "
+                   "submissions and the grade sheet too), reach the network and this machine's services, "
+                   "start processes that outlive the grading, and use all memory.")
+
+
+def prepare_data() -> None:
+    """Unpack the data set into the data folder once, before the boxes mount that folder read-only."""
+    from ..data import DataUnavailableError, load_dataset
+
+    for split in ("train", "test"):
+        try:
+            load_dataset("fashion-mnist", split)
+        except DataUnavailableError:
+            return  # the chapters' own cells will say so, in each notebook's feedback
+
+
+def grade(folder: Path, out: Path, source: Path = Path("notebooks"), timeout: float = 600, jobs: int = 1,
+          sandbox: bool = True, limits: Limits | None = None) -> str:
+    """Grade `folder`, write `out` (CSV) and the report beside it (.md); return the summary line.
+
+    Every kernel runs in a box with `limits`; `sandbox=False` runs them unboxed (and says what that allows).
+    """
     folder, out = Path(folder), Path(out)
     if out.suffix.lower() == ".md":
         raise ValueError(f"--out {out}: expected a .csv file (the Markdown report is written beside it)")
     if out.resolve().is_relative_to(folder.resolve()):
         raise ValueError(f"{out} is inside {folder}: write the grades outside the submissions, which stay untouched")
+    limits = limits or Limits()
+    if sandbox:
+        check_bwrap()  # before any work: without a box, no student code runs
+        prepare_data()
+    else:
+        print(UNBOXED_WARNING, file=sys.stderr)
     start = time.monotonic()
     chapters = official_chapters(source)
-    sheet = grade_sheet(grade_submissions(folder, chapters, source, timeout, jobs), chapters)
+    boxed = limits if sandbox else None
+    sheet = grade_sheet(grade_submissions(folder, chapters, source, timeout, jobs, boxed), chapters)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(sheet, out)
-    write_report(sheet, out.with_suffix(".md"), timeout)
+    how = (f"in a box (read-only files, no network, its own processes; at most {limits.describe()})" if sandbox
+           else "unboxed (--no-sandbox)")
+    write_report(sheet, out.with_suffix(".md"), timeout, how)
     return summary(sheet, time.monotonic() - start) + f"; wrote {out} and {out.with_suffix('.md')}"
