@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 VENDOR := book/_vendor
 
-.PHONY: book test train bench clean
+.PHONY: book test data train bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,24 @@ $(VENDOR)/embed-amd.js: package.json package-lock.json
 	cp node_modules/mathjax/es5/tex-mml-chtml.js $(VENDOR)/mathjax/
 	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
 
-book: $(STAMP) $(VENDOR)/embed-amd.js
+# The data set, checked before anything runs: without it, one clear error naming both remedies.
+data: $(STAMP)
+	@$(BIN)/python -m convae check-data
+
+# Executed chapters are cached (jupyter-cache): a build after a prose edit reruns nothing, one after
+# a change to a chapter's code reruns that chapter. The cache does not see the package, so a change
+# to convae/ (code, weights, stored results) clears it.
+CACHE := _build/.jupyter_cache
+$(CACHE)/convae.stamp: $(shell find convae -type f \( -name '*.py' -o -name '*.pt' -o -name '*.json' \))
+	rm -rf $(CACHE)
+	mkdir -p $(CACHE)
+	touch $@
+
+book: $(STAMP) data $(VENDOR)/embed-amd.js $(CACHE)/convae.stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # Where npm is missing, the browser tests say so and skip (in CI, where $$CI is set, they fail instead).
-test: $(STAMP) $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)
+test: $(STAMP) data $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)
 	$(BIN)/ruff check convae tests
 	$(BIN)/pytest
 
