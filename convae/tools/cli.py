@@ -17,6 +17,7 @@ from ..evaluate import evaluate_autoencoder, evaluate_classifier
 from ..models import Autoencoder
 from ..runtime import seed_everything
 from ..train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
+from .sandbox import Limits, SandboxUnavailable
 
 DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
 
@@ -112,12 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=real_number(0, inclusive=False), default=600,
                        help="seconds per notebook (default 600)")
     grade.add_argument("--jobs", type=whole_number(1), default=1, help="notebooks run at a time (default 1)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code unboxed, as you (where bubblewrap is missing; says what it allows)")
+    grade.add_argument("--memory-limit", type=real_number(0, inclusive=False), default=8,
+                       help="GiB of memory each boxed notebook may use (default 8)")
+    grade.add_argument("--process-limit", type=whole_number(16), default=256,
+                       help="processes and threads each boxed notebook may have (default 256)")
 
     tune = commands.add_parser("tune-classifier",
                                help="choose chapter 5's hyperparameters on a validation split of the training set")
     tune.add_argument("--out", default=None, help="JSON file to write (default: the one shipped in convae/results/)")
     tune.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
     tune.add_argument("--data-root", default=None)
+
+    check_data = commands.add_parser("check-data",
+                                     help="load the book's data set once, or say in one line how to get it")
+    check_data.add_argument("--data-root", default=None)
+
+    budgets = commands.add_parser("label-budgets",
+                                  help="chapter 5's methods over paired seeds at longer budgets (~25 min)")
+    budgets.add_argument("--out", default=None, help="JSON file to write (default: the one shipped in convae/results/)")
+    budgets.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
+    budgets.add_argument("--data-root", default=None)
 
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
@@ -246,7 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "lab" and args.lab_command == "grade":
             from .grade import grade
 
-            print(grade(Path(args.submissions), Path(args.out), Path(args.source), args.timeout, args.jobs))
+            limits = Limits(int(args.memory_limit * 1024**3), args.process_limit)
+            print(grade(Path(args.submissions), Path(args.out), Path(args.source), args.timeout, args.jobs,
+                        sandbox=not args.no_sandbox, limits=limits))
         elif args.command == "lab":
             from .edition import write_student_edition
 
@@ -256,12 +275,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .tune import DEFAULT_OUT, tune
 
             tune(Path(args.out) if args.out else DEFAULT_OUT, argv, args.data_root, quick=args.quick)
+        elif args.command == "check-data":
+            from ..data import load_dataset
+
+            sizes = {split: len(load_dataset("fashion-mnist", split, args.data_root)) for split in ("train", "test")}
+            print(f"fashion-mnist: {sizes['train']:,} training and {sizes['test']:,} test images")
+        elif args.command == "label-budgets":
+            from .budgets import DEFAULT_OUT, run_budgets
+
+            run_budgets(Path(args.out) if args.out else DEFAULT_OUT, argv, args.data_root, quick=args.quick)
         elif args.command == "repository":
             from .edition import set_repository
 
             for path in set_repository(Path(args.root), args.url):
                 print(f"updated {path}")
-    except (CheckpointError, DataUnavailableError, ValueError) as error:
+    except (CheckpointError, DataUnavailableError, SandboxUnavailable, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
