@@ -8,20 +8,13 @@ network. A chapter set to MNIST must not load the shipped weights, which are Fas
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 from conftest import idx_bytes, skip_unless_ci
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from notebook_run import CHAPTERS, execute, replace_once
 
 from convae.data import (
     DATA_ENV_VAR,
@@ -34,10 +27,7 @@ from convae.data import (
     load_dataset,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SWITCH, SWITCHED = 'DATASET = "fashion-mnist"', 'DATASET = "mnist"'
-CELL_TIMEOUT = 1200  # seconds, as for the book's build (_config.yml)
 GUARD = '''\
 # Prepended by tests/test_mnist_switch.py: with the switch set to MNIST, a chapter that loads the
 # shipped Fashion-MNIST weights has not followed the switch.
@@ -55,7 +45,6 @@ def _refuse_shipped_weights(name="fashion-mnist"):
 
 convae.checkpoints.pretrained_path = _refuse_shipped_weights
 '''
-ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # in the tracebacks the kernel sends
 
 
 @pytest.fixture(scope="module")
@@ -77,21 +66,10 @@ def stand_in_mnist(tmp_path_factory) -> Path:
     return root
 
 
-class CurrentEnvironment(KernelSpecManager):
-    """Kernel specs that all start this interpreter's ipykernel, so the chapters import the convae under test."""
-
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(name=kernel_name, language="python", display_name=f"Python ({sys.executable})",
-                          argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"])
-
-
 def switched_to_mnist(chapter: Path) -> nbformat.NotebookNode:
     """The chapter with its one switch line set to MNIST, after a cell that refuses the shipped weights."""
     notebook = nbformat.read(chapter, as_version=4)
-    switches = [cell for cell in notebook.cells if cell.cell_type == "code" and SWITCH in cell.source]
-    count = sum(cell.source.count(SWITCH) for cell in switches)
-    assert count == 1, f"{chapter.name} should set {SWITCH} in exactly one place, found {count}"
-    switches[0].source = switches[0].source.replace(SWITCH, SWITCHED)
+    assert replace_once(notebook, SWITCH, SWITCHED, chapter.name) == 1, f"{chapter.name} does not set {SWITCH}"
     notebook.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     return notebook
 
@@ -107,14 +85,7 @@ def test_the_stand_in_is_read_as_mnist(stand_in_mnist):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_chapter_runs_with_the_switch_set_to_mnist(chapter, stand_in_mnist, tmp_path, record_property):
     notebook = switched_to_mnist(chapter)
-    client = NotebookClient(notebook, km=KernelManager(kernel_spec_manager=CurrentEnvironment()),
-                            timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(tmp_path)}})
-    started, failure = time.perf_counter(), None
-    try:
-        client.execute(env={**os.environ, DATA_ENV_VAR: str(stand_in_mnist)})
-    except CellExecutionError as error:
-        failure = ANSI_COLOURS.sub("", str(error))
-    seconds = time.perf_counter() - started
+    seconds, failure = execute(notebook, tmp_path, {DATA_ENV_VAR: str(stand_in_mnist)})
     record_property("seconds", round(seconds, 1))
     if failure is not None:
         pytest.fail(f"{chapter.name} with {SWITCHED} stopped after {seconds:.0f} s:\n{failure}", pytrace=False)

@@ -29,7 +29,7 @@ from ..checkpoints import load_pretrained
 from ..data import labelled_subset, load_dataset, split_validation
 from ..evaluate import evaluate_classifier
 from ..models import Classifier
-from ..results import load_result
+from ..results import load_result, write_result
 from ..train import train_classifier
 from ..transfer import METHODS, new_classifier, train_method
 from .tune import SPLIT_SEED, VALIDATION_IMAGES
@@ -109,10 +109,7 @@ def run_budgets(out: Path, argv: Sequence[str], root: str | None = None, quick: 
                                     "settings": "those chosen for 1,000 labels"}},
         "few_labels": few_labels,
         "all_labels": all_labels,
-        "seconds": round(time.perf_counter() - started),
-        "torch_version": str(torch.__version__),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    result = write_result(out, result, started)
     print(f"wrote {out} in {result['seconds']} s")
     return result

@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ..checkpoints import load_pretrained
 from ..data import labelled_subset, load_dataset, split_validation
 from ..evaluate import evaluate_classifier
+from ..results import write_result
 from ..transfer import METHODS, baseline_features, fit_logistic_regression, probe_accuracy, train_method
 
 VALIDATION_IMAGES = 5000
@@ -114,10 +113,7 @@ def tune(out: Path, argv: Sequence[str], root: str | None = None, quick: bool = 
         "chosen": {"augment": {str(10 * p): a for p, a in augment.items()}, "methods": chosen,
                    "probe_weight_decay": probes},
         "ablation_3x_steps": ablation,
-        "seconds": round(time.perf_counter() - started),
-        "torch_version": str(torch.__version__),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    result = write_result(out, result, started)
     print(f"augmentation per budget {result['chosen']['augment']}; wrote {out} in {result['seconds']} s")
     return result
