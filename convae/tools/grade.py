@@ -426,8 +426,11 @@ UNBOXED_WARNING = ("--no-sandbox: student code runs unboxed, as you. It can read
 
 def prepare_data() -> None:
     """Unpack the data set into the data folder once, before the boxes mount that folder read-only."""
-    from ..data import DataUnavailableError, load_dataset
+    from ..data import IDX_FILES, DataUnavailableError, data_root, load_dataset
 
+    raw = data_root() / "FashionMNIST" / "raw"
+    if all((raw / name).is_file() for pair in IDX_FILES.values() for name in pair):
+        return  # unpacked already
     for split in ("train", "test"):
         try:
             load_dataset("fashion-mnist", split)
