@@ -63,8 +63,8 @@ def run_budgets(out: Path, argv: Sequence[str], root: str | None = None, quick: 
     checks the machinery.
     """
     started = time.perf_counter()
-    chosen = load_result("fine_tuning_validation")["chosen"]
-    budgets = load_result("fine_tuning_validation")["protocol"]["budgets"]  # {"100": {"steps", "batch_size"}}
+    tuning = load_result("fine_tuning_validation")
+    chosen, budgets = tuning["chosen"], tuning["protocol"]["budgets"]  # budgets: {"100": {"steps", "batch_size"}}
     pretrained = load_pretrained("fashion-mnist")
     pool, validation = split_validation(load_dataset("fashion-mnist", "train", root), VALIDATION_IMAGES, SPLIT_SEED)
     test_set = load_dataset("fashion-mnist", "test", root)
