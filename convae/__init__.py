@@ -1,19 +1,24 @@
-"""convae: convolutional autoencoders with PyTorch, the package behind the book."""
+"""convae: convolutional autoencoders with PyTorch, the package behind the book.
 
-__version__ = "0.1.0"
+The chapters use what is listed in `__all__` here, and four modules by name, each with an
+`__all__` of its own: `convae.plots` (figures), `convae.transfer` (chapter 5's four ways),
+`convae.widgets` (the latent explorer) and `convae.lab` (the exercises' checks).
+"""
 
-from .cache import ReadyAutoencoder, load_or_train_autoencoder  # noqa: E402
-from .checkpoints import (  # noqa: E402
+from .augment import add_noise, shift_and_flip
+from .cache import ReadyAutoencoder, load_or_train_autoencoder
+from .checkpoints import (
+    PRETRAINED,
     Checkpoint,
     CheckpointError,
     load_checkpoint,
     load_pretrained,
-    load_weights,
     pretrained_metadata,
     save_checkpoint,
 )
-from .data import DataUnavailableError, ImageSet, labelled_subset, load_dataset, split_validation  # noqa: E402
-from .evaluate import (  # noqa: E402
+from .compare import PairedGap, mean_and_std, paired_gap
+from .data import DataUnavailableError, ImageSet, batches, labelled_subset, load_dataset, split_validation
+from .evaluate import (
     confusion_matrix,
     encode,
     evaluate_autoencoder,
@@ -21,16 +26,22 @@ from .evaluate import (  # noqa: E402
     reconstruct,
     reconstruction_errors,
 )
-from .models import Autoencoder, Classifier, Decoder, Encoder, count_parameters  # noqa: E402
-from .runtime import pick_device, seed_everything  # noqa: E402
-from .train import History, train_autoencoder, train_classifier  # noqa: E402
+from .history import History
+from .models import Autoencoder, Classifier, Decoder, Encoder, count_parameters
+from .recipe import QUICK, SHIPPED, Recipe, learning_rates
+from .results import load_result
+from .runs import TrainedAutoencoder, train_recipe
+from .runtime import pick_device, seed_everything
+from .train import autoencoder_steps, classifier_steps, train_autoencoder
+from .version import __version__
 
 __all__ = [
-    "ReadyAutoencoder", "load_or_train_autoencoder",
-    "Autoencoder", "Checkpoint", "CheckpointError", "Classifier", "DataUnavailableError", "Decoder",
-    "Encoder", "History", "ImageSet", "confusion_matrix", "count_parameters", "encode",
-    "evaluate_autoencoder", "evaluate_classifier", "labelled_subset", "load_checkpoint",
-    "load_dataset", "load_pretrained", "load_weights", "pick_device", "pretrained_metadata", "reconstruct",
-    "reconstruction_errors",
-    "save_checkpoint", "seed_everything", "split_validation", "train_autoencoder", "train_classifier",
+    "PRETRAINED", "QUICK", "SHIPPED", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
+    "DataUnavailableError", "Decoder", "Encoder", "History", "ImageSet", "PairedGap", "ReadyAutoencoder",
+    "Recipe", "TrainedAutoencoder", "__version__", "add_noise", "autoencoder_steps", "batches",
+    "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
+    "evaluate_classifier", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
+    "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",
+    "pretrained_metadata", "reconstruct", "reconstruction_errors", "save_checkpoint", "seed_everything",
+    "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe",
 ]

@@ -18,8 +18,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import __version__
+from .files import write_atomically
 from .models import Autoencoder, Classifier, Decoder, Encoder
+from .version import __version__
 
 FORMAT = "convae-checkpoint/1"
 RESERVED_KEYS = ("model_class", "model_config", "convae_version", "torch_version")  # metadata save_checkpoint writes
@@ -136,21 +137,6 @@ def _check_plain(value: Any, where: str) -> None:
         )
 
 
-def check_writable(path: str | os.PathLike) -> Path:
-    """Make sure a file can be written at `path` (creating its folder), before any work is done."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name for the checkpoint, e.g. {path / 'model.pt'}")
-    partial = path.with_name(path.name + ".partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.touch()
-        partial.unlink()
-    except OSError as error:
-        raise ValueError(f"cannot write to {path}: {error.strerror or error}") from error
-    return path
-
-
 def save_checkpoint(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
     """Write `model`'s weights, its class and constructor arguments, and `metadata` to `path`.
 
@@ -172,13 +158,9 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, **metadata: Any) 
         "torch_version": str(torch.__version__),
         **metadata,
     }
-    path = check_writable(path)
-    partial = path.with_name(path.name + ".partial")
     payload = {"format": FORMAT, "metadata": metadata, "state_dict": state_dict,
                "weights_sha256": weights_digest(state_dict)}
-    torch.save(payload, partial)
-    partial.replace(path)  # a crash mid-write never leaves a half-written checkpoint at `path`
-    return path
+    return write_atomically(path, lambda partial: torch.save(payload, partial))
 
 
 def load_checkpoint(
@@ -224,16 +206,6 @@ def _model_config(metadata: dict[str, Any]) -> dict[str, Any]:
     if "model_config" in metadata:
         return metadata["model_config"]
     return {key: metadata[key] for key in ("latent_dim", "num_classes") if key in metadata}
-
-
-def load_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint's weights into an existing `model` of the same class and configuration."""
-    checkpoint = load_checkpoint(path, model_class=type(model), latent_dim=model.latent_dim)
-    if checkpoint.model.config() != model.config():
-        raise CheckpointError(f"{path} holds {_article(type(model).__name__)}{checkpoint.model.config()}, "
-                              f"but the model given is configured as {model.config()}")
-    model.load_state_dict(checkpoint.model.state_dict())
-    return checkpoint.metadata
 
 
 def _read_payload(path: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import ImageSet, iterate_batches
+from .data import ImageSet, batches
 from .models import Encoder
 
 EVAL_BATCH_SIZE = 1000
@@ -35,7 +35,8 @@ def map_batches(
         raise TypeError(f"expected a convae.ImageSet (from load_dataset), got {type(data).__name__}; "
                         "for a batch of images use convae.reconstruct or call the model")
     with evaluating(model) as device:
-        return torch.cat([step(images.to(device)).cpu() for images, _ in iterate_batches(data, EVAL_BATCH_SIZE)])
+        pieces = batches(data.images, data.labels, EVAL_BATCH_SIZE)
+        return torch.cat([step(images.to(device)).cpu() for images, _ in pieces])
 
 
 def reconstruct(model: nn.Module, images: torch.Tensor) -> torch.Tensor:

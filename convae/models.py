@@ -11,16 +11,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .checks import whole_number
+
 IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of every input image
 FEATURE_SHAPE = (64, 3, 3)  # (C, H, W) just before the encoder's `fc` / after the decoder's `fc`
 FEATURE_SIZE = 64 * 3 * 3  # 576 numbers
-
-
-def _check_size(value: int, name: str, what: str) -> int:
-    """`value` if it is a whole number >= 1; a ValueError naming `what` and `name` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} needs {name} to be a whole number >= 1, got {value!r}")
-    return value
 
 
 def _check_batch(x: torch.Tensor, expected: tuple[int, ...], what: str) -> None:
@@ -34,12 +29,22 @@ def _check_batch(x: torch.Tensor, expected: tuple[int, ...], what: str) -> None:
         raise ValueError(f"{what} expects a floating-point tensor, got dtype {x.dtype}")
 
 
-class Encoder(nn.Module):
+class LatentNetwork(nn.Module):
+    """A network built from one number, `latent_dim`: what `config()` returns to rebuild it."""
+
+    latent_dim: int
+
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
+        return {"latent_dim": self.latent_dim}
+
+
+class Encoder(LatentNetwork):
     """Compresses a (B, 1, 28, 28) image batch into (B, latent_dim) codes."""
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = _check_size(latent_dim, "latent_dim", "Encoder")
+        self.latent_dim = whole_number(latent_dim, "Encoder's latent_dim")
         self.conv1 = nn.Conv2d(1, 16, kernel_size=5, stride=1)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
         self.conv3 = nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1)
@@ -57,17 +62,13 @@ class Encoder(nn.Module):
         x = torch.flatten(x, 1)  # (B, 576)
         return self.fc(x)  # (B, latent_dim)
 
-    def config(self) -> dict[str, int]:
-        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
-        return {"latent_dim": self.latent_dim}
 
-
-class Decoder(nn.Module):
+class Decoder(LatentNetwork):
     """Expands (B, latent_dim) codes back into (B, 1, 28, 28) images with values in (0, 1)."""
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = _check_size(latent_dim, "latent_dim", "Decoder")
+        self.latent_dim = whole_number(latent_dim, "Decoder's latent_dim")
         self.fc = nn.Linear(latent_dim, FEATURE_SIZE)
         self.deconv1 = nn.ConvTranspose2d(64, 32, kernel_size=3, stride=2, padding=1, output_padding=1)
         self.deconv2 = nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=1, output_padding=1)
@@ -84,17 +85,13 @@ class Decoder(nn.Module):
         x = self.relu(self.deconv2(x))  # (B, 16, 12, 12)
         return self.sigmoid(self.deconv3(x))  # (B, 1, 28, 28)
 
-    def config(self) -> dict[str, int]:
-        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
-        return {"latent_dim": self.latent_dim}
 
-
-class Autoencoder(nn.Module):
+class Autoencoder(LatentNetwork):
     """An Encoder followed by a Decoder: image -> latent code -> reconstructed image."""
 
     def __init__(self, latent_dim: int = 12) -> None:
         super().__init__()
-        self.latent_dim = _check_size(latent_dim, "latent_dim", "Autoencoder")
+        self.latent_dim = whole_number(latent_dim, "Autoencoder's latent_dim")
         self.encoder = Encoder(latent_dim)
         self.decoder = Decoder(latent_dim)
 
@@ -102,12 +99,8 @@ class Autoencoder(nn.Module):
         z = self.encoder(x)  # (B, latent_dim); the encoder checks x
         return self.decoder(z, check=False)  # (B, 1, 28, 28)
 
-    def config(self) -> dict[str, int]:
-        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
-        return {"latent_dim": self.latent_dim}
 
-
-class Classifier(nn.Module):
+class Classifier(LatentNetwork):
     """An Encoder (pretrained via `tuning_encoder`, or fresh) topped by a two-layer head."""
 
     def __init__(
@@ -117,8 +110,8 @@ class Classifier(nn.Module):
         tuning_encoder: Encoder | None = None,
     ) -> None:
         super().__init__()
-        _check_size(latent_dim, "latent_dim", "Classifier")
-        _check_size(num_classes, "num_classes", "Classifier")
+        whole_number(latent_dim, "Classifier's latent_dim")
+        whole_number(num_classes, "Classifier's num_classes")
         if tuning_encoder is not None and not isinstance(tuning_encoder, nn.Module):
             raise TypeError(f"tuning_encoder must be an Encoder, got {type(tuning_encoder).__name__}")
         if tuning_encoder is not None and getattr(tuning_encoder, "latent_dim", None) != latent_dim:
@@ -135,6 +128,10 @@ class Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.encoder(x)  # (B, latent_dim)
+        return self.head(z)  # (B, num_classes) logits
+
+    def head(self, z: torch.Tensor) -> torch.Tensor:
+        """The head alone, on (B, latent_dim) codes: what a frozen encoder's classifier trains."""
         h = self.relu(self.fc1(z))  # (B, 64)
         return self.fc2(h)  # (B, num_classes) logits
 

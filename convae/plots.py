@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from torch import nn
 
-from .train import History
+from .history import History
+from .models import IMAGE_SHAPE
+
+__all__ = [
+    "layer_shapes", "plot_confusion_matrix", "plot_curves", "plot_history", "plot_latent_map",
+    "plot_score_histograms", "show_architecture", "show_feature_maps", "show_image_grid", "show_images",
+    "show_maps", "show_reconstructions",
+]
 
 
 def show_images(
@@ -80,20 +90,24 @@ def show_image_grid(
 
 
 def plot_history(
-    history: History, keys: Sequence[str] = ("train_loss", "test_loss"), ylabel: str = "loss", show_lr: bool = False
+    history: History, ylabel: str = "loss", learning_rates: Sequence[float] | None = None
 ) -> Figure:
-    """Curves of the history's columns against the epoch; with `show_lr`, the learning rate on a
-    second axis (the value at each record)."""
+    """The training loss of every step and the test loss after each epoch, against the epoch; with
+    `learning_rates` (one per step), the schedule on a second axis."""
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
-    for key in keys:
-        ax.plot(history["epoch"], history[key], marker="o", label=key.replace("_", " "))
+    steps_per_epoch = len(history.step_losses) / len(history)
+    epochs = [(step + 1) / steps_per_epoch for step in range(len(history.step_losses))]
+    ax.plot(epochs, history.step_losses, linewidth=0.6, alpha=0.6, label="training loss, each step")
+    if "test_loss" in history.last():
+        ax.plot(history["epoch"], history["test_loss"], marker="o", label="test loss, after each epoch")
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
+    ax.set_yscale("log")
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
-    if show_lr:
+    if learning_rates is not None:
         lr_axis = ax.twinx()
-        lr_axis.plot(history["epoch"], history["lr"], color="grey", linestyle="--", marker=".", label="learning rate")
+        lr_axis.plot(epochs, learning_rates, color="grey", linestyle="--", label="learning rate")
         lr_axis.set_ylabel("learning rate")
         more_handles, more_labels = lr_axis.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
@@ -226,5 +240,50 @@ def show_maps(
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def layer_shapes(model: nn.Module) -> list[tuple[str, tuple[int, ...]]]:
+    """(name, output shape without the batch) of each layer of `model`, in the order a (1, 1, 28, 28)
+    image passes through them; an activation is named with the layer before it ("conv1 + ReLU")."""
+    shapes = [("input", IMAGE_SHAPE)]
+
+    def record(name: str, module: nn.Module, output: torch.Tensor) -> None:
+        if isinstance(module, (nn.ReLU, nn.Sigmoid)):  # same shape: fold it into the layer before
+            shapes[-1] = (f"{shapes[-1][0]} + {type(module).__name__}", shapes[-1][1])
+        else:
+            short = name.split(".")[-1]  # "conv1"; both halves have an "fc": keep "encoder.fc"
+            shapes.append((name if short == "fc" else short, tuple(output.shape[1:])))
+
+    hooks = [module.register_forward_hook(lambda m, _, out, name=name: record(name, m, out))
+             for name, module in model.named_modules() if not list(module.children())]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *IMAGE_SHAPE))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return shapes
+
+
+def show_architecture(model: nn.Module, title: str = "") -> Figure:
+    """Each layer of `model` as a box, drawn as tall as its output is wide (a code as a thin bar),
+    with its name and output shape beneath: the encoder in blue, the decoder in orange."""
+    shapes = layer_shapes(model)
+    fig, ax = plt.subplots(figsize=(1.05 * len(shapes), 2.6))
+    in_decoder = False
+    for x, (name, shape) in enumerate(shapes):
+        in_decoder = in_decoder or (x > 0 and len(shapes[x - 1][1]) == 1 and len(shape) == 1)
+        height = shape[-1] / 28 if len(shape) == 3 else 0.15  # spatial side, or a vector's thin bar
+        width = 0.15 + 0.1 * math.log2(shape[0]) if len(shape) == 3 else 0.5
+        colour = "tab:green" if len(shape) == 1 and not in_decoder else "tab:orange" if in_decoder else "tab:blue"
+        ax.add_patch(Rectangle((x - width / 2, -height / 2), width, height, color=colour, alpha=0.6))
+        ax.text(x, -0.62, f"{name}\n{'×'.join(map(str, shape))}", ha="center", va="top", fontsize=7)
+    ax.set_xlim(-0.6, len(shapes) - 0.4)
+    ax.set_ylim(-1.05, 0.6)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

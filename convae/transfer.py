@@ -16,54 +16,140 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .augment import shift_and_flip
 from .data import ImageSet
-from .evaluate import encode
+from .evaluate import encode, evaluate_classifier
+from .history import History
 from .models import Autoencoder, Classifier
-from .train import train_classifier
+from .train import make_adam, prepare, train_classifier
+
+__all__ = [
+    "METHODS", "LinearProbe", "baseline_features", "fine_tuned", "fit_logistic_regression", "from_scratch",
+    "frozen_encoder", "principal_components", "probe_accuracy", "semi_supervised", "train_every_way",
+]
 
 METHODS = ("from scratch", "frozen encoder", "fine-tuned", "semi-supervised")
 
 
-def new_classifier(method: str, pretrained: Autoencoder) -> Classifier:
-    """A fresh Classifier for `method`, holding a copy of the pretrained encoder where it uses one."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: expected one of {METHODS}")
-    latent_dim = pretrained.latent_dim
-    if method == "from scratch":
-        return Classifier(latent_dim=latent_dim, num_classes=10)
-    return Classifier(latent_dim=latent_dim, num_classes=10, tuning_encoder=copy.deepcopy(pretrained.encoder))
+def from_scratch(
+    labelled: ImageSet, *, latent_dim: int, lr: float, augment: bool, steps: int, batch_size: int, seed: int,
+    validation: ImageSet | None = None, device: str | torch.device | None = None,
+) -> tuple[Classifier, History]:
+    """A fresh Classifier trained on the labels alone; the model (on the CPU) and its history."""
+    torch.manual_seed(seed)
+    model = Classifier(latent_dim=latent_dim, num_classes=10)
+    device = prepare(model, device)
+    optimizer = make_adam([{"params": model.parameters(), "lr": lr}], device)
+    history = _fit(model, model, labelled.to(device), optimizer, augment, steps, batch_size, seed, validation)
+    return model.cpu(), history
 
 
-def train_method(
-    method: str,
+def frozen_encoder(
+    pretrained: Autoencoder, labelled: ImageSet, *, lr: float, augment: bool, steps: int, batch_size: int,
+    seed: int, validation: ImageSet | None = None, device: str | torch.device | None = None,
+) -> tuple[Classifier, History]:
+    """The pretrained encoder kept fixed; only the head learns. Without augmentation every code is
+    computed once, and only the head runs at each step."""
+    torch.manual_seed(seed)
+    model = Classifier(pretrained.latent_dim, num_classes=10, tuning_encoder=copy.deepcopy(pretrained.encoder))
+    model.encoder.requires_grad_(False)
+    device = prepare(model, device)
+    head = [p for p in model.parameters() if p.requires_grad]  # fc1 and fc2
+    optimizer = make_adam([{"params": head, "lr": lr}], device)
+    labelled = labelled.to(device)
+    if augment:  # the images change at every step, so their codes must too
+        history = _fit(model, model, labelled, optimizer, augment, steps, batch_size, seed, validation)
+    else:
+        codes = encode(model.encoder, labelled).to(device)  # (N, latent_dim)
+        history = _fit(model, model.head, labelled, optimizer, augment, steps, batch_size, seed, validation,
+                       inputs=codes)
+    return model.cpu(), history
+
+
+def fine_tuned(
     pretrained: Autoencoder,
     labelled: ImageSet,
-    unlabelled: ImageSet,
     *,
+    lr: float,
+    encoder_lr: float,
+    augment: bool,
     steps: int,
     batch_size: int,
-    options: dict[str, Any],
     seed: int,
-) -> Classifier:
-    """Train a classifier the way `method` says, on `labelled`; `options` are train_classifier's
-    keywords (lr, encoder_lr, augment, reconstruction_weight). Seeded by `seed`; returns it on the CPU."""
+    validation: ImageSet | None = None,
+    device: str | torch.device | None = None,
+) -> tuple[Classifier, History]:
+    """The pretrained encoder learns too, at its own (smaller) learning
+    rate `encoder_lr`; the head at `lr`."""
     torch.manual_seed(seed)
-    model = new_classifier(method, pretrained)
-    extra: dict[str, Any] = {}
-    if method == "frozen encoder":
-        extra["freeze_encoder"] = True
-    if method == "semi-supervised":
-        extra.update(unlabelled=unlabelled, decoder=copy.deepcopy(pretrained.decoder))
-    options = {k: v for k, v in options.items() if method == "semi-supervised" or k != "reconstruction_weight"}
-    train_classifier(model, labelled, steps=steps, batch_size=batch_size, seed=seed, progress=False,
-                     **options, **extra)
-    return model.cpu()
+    encoder = copy.deepcopy(pretrained.encoder)  # the pretrained one stays
+    model = Classifier(pretrained.latent_dim, 10, tuning_encoder=encoder)
+    device = prepare(model, device)
+    head = [*model.fc1.parameters(), *model.fc2.parameters()]
+    optimizer = make_adam([{"params": head, "lr": lr},
+                           {"params": encoder.parameters(), "lr": encoder_lr}],
+                          device)
+    history = _fit(model, model, labelled.to(device), optimizer, augment,
+                   steps, batch_size, seed, validation)
+    return model.cpu(), history
+
+
+def semi_supervised(
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, *, lr: float, encoder_lr: float,
+    reconstruction_weight: float, augment: bool, steps: int, batch_size: int, seed: int,
+    validation: ImageSet | None = None, device: str | torch.device | None = None,
+) -> tuple[Classifier, History]:
+    """Fine-tuned, and each step also asks encoder and decoder to keep rebuilding a batch of
+    `unlabelled` images: their MSE, times `reconstruction_weight`, joins the loss."""
+    torch.manual_seed(seed)
+    model = Classifier(pretrained.latent_dim, num_classes=10, tuning_encoder=copy.deepcopy(pretrained.encoder))
+    decoder = copy.deepcopy(pretrained.decoder)
+    device = prepare(model, device)
+    prepare(decoder, device)
+    head = [*model.fc1.parameters(), *model.fc2.parameters()]
+    optimizer = make_adam([{"params": head, "lr": lr},
+                           {"params": [*model.encoder.parameters(), *decoder.parameters()], "lr": encoder_lr}],
+                          device)
+    history = _fit(model, model, labelled.to(device), optimizer, augment, steps, batch_size, seed, validation,
+                   unlabelled=unlabelled.to(device), decoder=decoder, reconstruction_weight=reconstruction_weight)
+    return model.cpu(), history
+
+
+def train_every_way(
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, dict], *,
+    steps: int, batch_size: int, seed: int,
+) -> dict[str, Classifier]:
+    """The four ways, on the same labelled images and seed, each with its own `settings[way]`."""
+    budget = {"steps": steps, "batch_size": batch_size, "seed": seed}
+    return {
+        "from scratch": from_scratch(labelled, latent_dim=pretrained.latent_dim, **settings["from scratch"],
+                                     **budget)[0],
+        "frozen encoder": frozen_encoder(pretrained, labelled, **settings["frozen encoder"], **budget)[0],
+        "fine-tuned": fine_tuned(pretrained, labelled, **settings["fine-tuned"], **budget)[0],
+        "semi-supervised": semi_supervised(pretrained, labelled, unlabelled, **settings["semi-supervised"],
+                                           **budget)[0],
+    }
+
+
+def _fit(
+    model: Classifier, network: Callable[[torch.Tensor], torch.Tensor], labelled: ImageSet,
+    optimizer: torch.optim.Optimizer, augment: bool, steps: int, batch_size: int, seed: int,
+    validation: ImageSet | None, inputs: torch.Tensor | None = None, **semi_supervision,
+) -> History:
+    """Train `network` (the model, or its head alone on precomputed `inputs`) on `labelled`; with
+    `validation`, the model's validation accuracy after each epoch."""
+    generator = torch.Generator().manual_seed(seed)  # the batch order and the augmentation
+    transform = (lambda images: shift_and_flip(images, generator)) if augment else None
+    evaluate = None if validation is None else (
+        lambda: {"validation_accuracy": evaluate_classifier(model, validation)["accuracy"]})
+    return train_classifier(network, labelled.images if inputs is None else inputs, labelled.labels, optimizer,
+                            steps=steps, batch_size=batch_size, generator=generator, transform=transform,
+                            evaluate=evaluate, **semi_supervision)
 
 
 class LinearProbe(nn.Module):

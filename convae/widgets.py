@@ -6,6 +6,10 @@ import torch
 
 from .models import Decoder
 
+__all__ = [
+    "latent_explorer", "latent_ranges",
+]
+
 
 def latent_ranges(codes: torch.Tensor, quantile: float = 0.01) -> list[tuple[float, float]]:
     """Per-dimension (low, high) covering the central 98 % of the (N, latent_dim) codes."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+
+import pytest
 
 from convae.results import load_result
 from convae.tools.budgets import FULL_METHODS, STEP_MULTIPLIERS, WIDE_LATENT
+from convae.tools.cli import main
 from convae.transfer import METHODS
 
 
@@ -32,3 +36,11 @@ def test_the_all_label_runs_have_a_validation_curve_each():
     for row in stored["all_labels"]:
         assert len(row["validation_curve"]) == epochs and all(0.1 < a < 1 for a in row["validation_curve"])
         assert 0.1 < row["test_accuracy"] < 1
+
+
+@pytest.mark.slow
+def test_a_quick_run_writes_its_result_into_the_folder_it_is_given(tmp_path):
+    assert main(["label-budgets", "--quick", "--out", str(tmp_path)]) == 0
+    written = json.loads((tmp_path / "label_budgets.json").read_text())
+    assert written["protocol"]["seeds"] == [0] and len(written["all_labels"]) == 4
+    assert all(len(row["validation_curve"]) == 1 for row in written["all_labels"])

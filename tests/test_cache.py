@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -12,12 +13,12 @@ import convae
 from convae import cache
 from convae.checkpoints import CheckpointError, save_checkpoint
 
-TINY_RECIPE = {**cache.FALLBACK_RECIPE, "epochs": 1}  # seconds on the small IDX files
+TINY_RECIPE = dataclasses.replace(convae.QUICK, epochs=1)  # seconds on the small IDX files
 
 
 @pytest.fixture
 def tiny_recipe(monkeypatch):
-    monkeypatch.setattr(cache, "FALLBACK_RECIPE", TINY_RECIPE)
+    monkeypatch.setattr(cache, "QUICK", TINY_RECIPE)
     return TINY_RECIPE
 
 
@@ -26,7 +27,7 @@ def refuse_training(monkeypatch) -> None:
     def train(*args, **kwargs):
         raise AssertionError("load_or_train_autoencoder trained a model where it should not have")
 
-    monkeypatch.setattr(cache, "train_autoencoder", train)
+    monkeypatch.setattr(cache, "train_recipe", train)
 
 
 def test_fashion_mnist_gets_the_shipped_weights_and_writes_nothing(tmp_path, monkeypatch):
@@ -47,7 +48,8 @@ def test_mnist_is_trained_once_kept_in_the_data_folder_then_loaded(mnist_root, t
     assert path.is_file()
     assert first.source.startswith("no weights ship for mnist: an autoencoder trained here for 1 epochs (test MSE 0.")
     assert first.source.endswith(f"kept in {path}")
-    assert first.metadata["recipe"] == tiny_recipe and first.metadata["dataset"] == "mnist"
+    assert first.metadata["recipe"] == {**tiny_recipe.as_dict(), "dataset": "mnist"}
+    assert first.metadata["dataset"] == "mnist"
     _, test_set = tiny_mnist
     recomputed = convae.evaluate_autoencoder(first.model, test_set)["mse"]  # the metadata describes this model
     assert first.metadata["test_metrics"]["mse"] == pytest.approx(recomputed, rel=1e-4)
@@ -86,12 +88,14 @@ def test_a_file_made_with_another_recipe_is_trained_again(mnist_root, tiny_recip
     with torch.no_grad():
         for parameter in stale.parameters():
             parameter.zero_()
-    save_checkpoint(stale, path, dataset="mnist", epochs=1, recipe={**tiny_recipe, "lr": 1e-3},
+    other_recipe = {**tiny_recipe.as_dict(), "dataset": "mnist", "lr": 1e-3}
+    save_checkpoint(stale, path, dataset="mnist", epochs=1, recipe=other_recipe,
                     test_metrics={"mse": 1.0, "bce": 1.0}, train_seconds=0.0)
     ready = convae.load_or_train_autoencoder("mnist", root=mnist_root, progress=False)
-    assert ready.metadata["recipe"] == tiny_recipe
+    expected = {**tiny_recipe.as_dict(), "dataset": "mnist"}
+    assert ready.metadata["recipe"] == expected
     assert any(parameter.abs().sum() > 0 for parameter in ready.model.parameters())
-    assert convae.load_checkpoint(path).metadata["recipe"] == tiny_recipe  # the stale file was replaced
+    assert convae.load_checkpoint(path).metadata["recipe"] == expected  # the stale file was replaced
 
 
 def test_a_damaged_kept_file_names_itself_and_the_remedy(mnist_root, tiny_recipe):

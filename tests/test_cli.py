@@ -30,9 +30,9 @@ def test_dry_run_trains_saves_and_evaluates(mnist_root, tmp_path, capsys):
 def test_validation_split_is_reported(mnist_root, tmp_path, capsys):
     out = tmp_path / "ae.pt"
     assert main(["train", "--dataset", "mnist", "--data-root", str(mnist_root), "--dry-run",
-                 "--val-size", "40", "--out", str(out)]) == 0
+                 "--validation-images", "40", "--out", str(out)]) == 0
     assert "validation MSE per epoch" in capsys.readouterr().out
-    assert convae.load_checkpoint(out).metadata["recipe"]["train_images"] == 160
+    assert convae.load_checkpoint(out).metadata["train_images"] == 160
 
 
 def test_errors_exit_non_zero_with_a_message(tmp_path, capsys):
@@ -53,8 +53,9 @@ def test_module_entry_point_has_help():
     (["train", "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan"),
     (["train", "--latent-dim", "-1"], "argument --latent-dim: must be a whole number >= 1, got -1"),
     (["train", "--seed", "-1"], "argument --seed: must be a whole number from 0 to"),
-    (["train", "--val-size", "-5"], "argument --val-size: must be a whole number >= 0, got -5"),
-    (["train", "--dry-run", "--val-size", "512"], "argument --val-size: must leave training images: less than 512"),
+    (["train", "--validation-images", "-5"], "argument --validation-images: must be a whole number >= 0, got -5"),
+    (["train", "--dry-run", "--validation-images", "512"],
+     "argument --validation-images: must leave training images: less than 512"),
     (["bench", "--images", "0"], "argument --images: must be a whole number from 1 to 60000, got 0"),
     (["export-web", "--points", "20000"], "argument --points: must be a whole number from 1 to 10000, got 20000"),
     (["export-web", "/proc/no/such/folder"], "argument out: cannot write to /proc/no/such/folder/explorer.json"),

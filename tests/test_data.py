@@ -11,7 +11,7 @@ import torch
 from conftest import SMALL_SIZES, idx_bytes, write_idx_split
 
 import convae
-from convae import data
+from convae import _raw, data
 
 
 def test_mnist_loads_from_idx_files_as_in_memory_tensors(mnist_root):
@@ -64,16 +64,16 @@ def test_download_tries_each_mirror_checks_and_extracts_without_a_global_timeout
     dataset = SimpleNamespace(mirrors=["http://down/", "http://up/"],
                               resources=[(name, hashlib.md5(blob).hexdigest()) for name, blob in files.items()])
     mirror = FakeMirror(files)
-    monkeypatch.setattr(data.urllib.request, "urlopen", mirror.urlopen)
+    monkeypatch.setattr(_raw.urllib.request, "urlopen", mirror.urlopen)
     timeout = socket.getdefaulttimeout()
-    data._download(dataset, tmp_path / "raw", "mnist")
+    _raw.download(dataset, tmp_path / "raw", "mnist")
     assert socket.getdefaulttimeout() == timeout
-    assert set(mirror.timeouts) == {data.DOWNLOAD_TIMEOUT_S} and len(mirror.timeouts) == 8  # 4 files, 2 mirrors
+    assert set(mirror.timeouts) == {_raw.DOWNLOAD_TIMEOUT_S} and len(mirror.timeouts) == 8  # 4 files, 2 mirrors
     for name, blob in files.items():
         assert (tmp_path / "raw" / name.removesuffix(".gz")).read_bytes() == gzip.decompress(blob)
     damaged = SimpleNamespace(mirrors=["http://up/"], resources=[(next(iter(files)), "0" * 32)])
     with pytest.raises(convae.DataUnavailableError, match="does not have its published MD5"):
-        data._download(damaged, tmp_path / "raw", "mnist")
+        _raw.download(damaged, tmp_path / "raw", "mnist")
 
 
 def test_truncated_data_file_is_named_with_the_remedy(mnist_root):
@@ -88,10 +88,10 @@ def test_truncated_data_file_is_named_with_the_remedy(mnist_root):
 
 def test_labels_that_do_not_fit_their_images_are_refused(mnist_root):
     labels = mnist_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
-    labels.write_bytes(idx_bytes(torch.zeros(99, dtype=torch.uint8), data.IDX_LABELS_MAGIC))
+    labels.write_bytes(idx_bytes(torch.zeros(99, dtype=torch.uint8), _raw.IDX_LABELS_MAGIC))
     with pytest.raises(convae.DataUnavailableError, match="holds 99 labels for the 100 images"):
         convae.load_dataset("mnist", "test", mnist_root)
-    labels.write_bytes(idx_bytes(torch.full((100,), 12, dtype=torch.uint8), data.IDX_LABELS_MAGIC))
+    labels.write_bytes(idx_bytes(torch.full((100,), 12, dtype=torch.uint8), _raw.IDX_LABELS_MAGIC))
     with pytest.raises(convae.DataUnavailableError, match="the label 12, but mnist has only 10 classes"):
         convae.load_dataset("mnist", "test", mnist_root)
 
@@ -114,7 +114,7 @@ def test_system_copy_is_checked_and_extracted(tmp_path):
     write_idx_split(source, "train", 30, compress=True)
     write_idx_split(source, "test", 20, compress=True)
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
-    data.extract_system_copy(source, raw, sizes={"train": 30, "test": 20})
+    _raw.extract_system_copy(source, raw, sizes={"train": 30, "test": 20})
     loaded = convae.load_dataset("fashion-mnist", "test", tmp_path / "root")
     assert loaded.images.shape == (20, 1, 28, 28) and loaded.classes[0] == "T-shirt/top"
 
@@ -124,7 +124,7 @@ def test_system_copy_with_wrong_counts_is_refused(tmp_path):
     write_idx_split(source, "train", 30, compress=True)
     write_idx_split(source, "test", 20, compress=True)
     with pytest.raises(convae.DataUnavailableError, match="60000 items.*dimensions \\(30, 28, 28\\).*--reinstall"):
-        data.extract_system_copy(source, tmp_path / "raw")
+        _raw.extract_system_copy(source, tmp_path / "raw")
     assert not (tmp_path / "raw" / "train-images-idx3-ubyte").exists()
 
 
@@ -135,7 +135,7 @@ def test_truncated_system_copy_is_refused_and_nothing_half_written(tmp_path):
     gz = source / "t10k-images-idx3-ubyte.gz"
     gz.write_bytes(gz.read_bytes()[:200])
     with pytest.raises(convae.DataUnavailableError, match="damaged.*--reinstall dataset-fashion-mnist"):
-        data.extract_system_copy(source, tmp_path / "raw", sizes={"train": 30, "test": 20})
+        _raw.extract_system_copy(source, tmp_path / "raw", sizes={"train": 30, "test": 20})
     extracted = sorted(path.name for path in (tmp_path / "raw").iterdir())
     assert extracted == ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]  # whole files only
 
@@ -144,10 +144,10 @@ def test_idx_header_with_bad_magic_is_refused(tmp_path):
     path = tmp_path / "labels"
     path.write_bytes(b"".join(n.to_bytes(4, "big") for n in (2051, 5, 28, 28)))  # an images header
     with pytest.raises(ValueError, match="expected magic 2049.*found magic 2051"):
-        data.check_idx_file(path, "labels", 5)
+        _raw.check_idx_file(path, "labels", 5)
     path.write_bytes((2049).to_bytes(4, "big"))
     with pytest.raises(ValueError, match="ends inside its IDX header"):
-        data.check_idx_file(path, "labels", 5)
+        _raw.check_idx_file(path, "labels", 5)
 
 
 @pytest.mark.skipif(not data.SYSTEM_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
@@ -162,11 +162,11 @@ def test_batches_cover_the_set_once_in_a_seeded_order(tiny_mnist):
     train, _ = tiny_mnist
     def order(seed):
         g = torch.Generator().manual_seed(seed)
-        return torch.cat([y for _, y in data.iterate_batches(train, 64, shuffle=True, generator=g)])
+        return torch.cat([y for _, y in data.batches(train.images, train.labels, 64, generator=g)])
     first, again, other = order(0), order(0), order(1)
     assert torch.equal(first, again) and not torch.equal(first, other)
     assert torch.equal(first.sort().values, train.labels.sort().values)
-    sizes = [len(x) for x, _ in data.iterate_batches(train, 64)]
+    sizes = [len(x) for x, _ in data.batches(train.images, train.labels, 64)]
     assert sizes == [64, 64, 64, 8]
 
 
@@ -221,6 +221,6 @@ def test_subsets_and_moves_are_not_checked_again(tiny_mnist, monkeypatch):
 def test_batch_and_subset_sizes_are_checked(tiny_mnist):
     train, _ = tiny_mnist
     with pytest.raises(ValueError, match="batch_size must be a whole number of at least 1, got 0"):
-        next(data.iterate_batches(train, 0))
+        next(data.batches(train.images, train.labels, 0))
     with pytest.raises(ValueError, match="per_class must be a whole number of at least 1, got 0"):
         convae.labelled_subset(train, per_class=0)

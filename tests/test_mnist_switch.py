@@ -16,7 +16,7 @@ import torch
 from conftest import idx_bytes, skip_unless_ci
 from notebook_run import CHAPTERS, execute, replace_once
 
-from convae.data import (
+from convae._raw import (
     DATA_ENV_VAR,
     IDX_FILES,
     IDX_IMAGES_MAGIC,
@@ -24,8 +24,8 @@ from convae.data import (
     SPLIT_SIZES,
     DataUnavailableError,
     check_idx_file,
-    load_dataset,
 )
+from convae.data import load_dataset
 
 SWITCH, SWITCHED = 'DATASET = "fashion-mnist"', 'DATASET = "mnist"'
 GUARD = '''\

@@ -6,8 +6,8 @@ from typing import Any
 
 from torch import nn
 
-from . import NOT_DONE_HINT, Mistake, _whole_number, exercise
-from .sizes import _check_size_function
+from .checking import NOT_DONE_HINT, Mistake, as_whole_number, exercise
+from .sizes import check_size_function
 
 
 @exercise("01-output-size")
@@ -15,7 +15,7 @@ def _check_output_size(answer: Any) -> str:
     encoder_cases = [((28, 5, 1, 0), 24), ((24, 2, 2, 0), 12), ((12, 3, 1, 1), 12), ((6, 3, 2, 1), 3)]
     hint = ("count the positions the kernel can take along one side: padding adds 2 × padding pixels, "
             "and a stride of s keeps every s-th position (round down)")
-    return _check_size_function(answer, "conv_output_size(size, kernel, stride, padding)", encoder_cases,
+    return check_size_function(answer, "conv_output_size(size, kernel, stride, padding)", encoder_cases,
                                 transposed=False, hint=hint)
 
 
@@ -27,7 +27,7 @@ def _check_conv2_parameters(answer: Any) -> str:
     expected = sum(p.numel() for p in layer.parameters())
     weights = layer.weight.numel()
     hint = "each output channel has one kernel per input channel, each kernel 3 × 3 numbers"
-    count = _whole_number(answer, "conv2_parameters", hint)
+    count = as_whole_number(answer, "conv2_parameters", hint)
     if count == weights:
         raise Mistake(f"{answer} counts the weights only", "every output channel also has one bias")
     if count != expected:

@@ -7,8 +7,8 @@ from typing import Any
 import torch
 
 from ..models import Decoder
-from . import Mistake, _call, _require_function, _tensor, exercise
-from .sizes import _check_size_function
+from .checking import Mistake, as_tensor, call, exercise, require_function
+from .sizes import check_size_function
 
 
 @exercise("02-transposed-size")
@@ -16,18 +16,18 @@ def _check_transposed_size(answer: Any) -> str:
     decoder_cases = [((3, 3, 2, 1, 1), 6), ((6, 3, 2, 1, 1), 12), ((12, 5, 2, 0, 1), 28)]
     hint = ("each input pixel places a kernel-sized patch, patches start stride pixels apart; "
             "padding then trims pixels from both sides and output_padding adds to one side")
-    return _check_size_function(answer, "transposed_output_size(size, kernel, stride, padding, output_padding)",
+    return check_size_function(answer, "transposed_output_size(size, kernel, stride, padding, output_padding)",
                                 decoder_cases, transposed=True, hint=hint)
 
 
 @exercise("02-decoder-forward")
 def _check_decoder_forward(answer: Any) -> str:
-    function = _require_function(answer, "decoder_forward(decoder, z)")
+    function = require_function(answer, "decoder_forward(decoder, z)")
     for latent_dim in (12, 5):
         torch.manual_seed(latent_dim)
         decoder = Decoder(latent_dim)
         z = torch.randn(4, latent_dim)
-        got = _tensor(_call(function, "decoder_forward", decoder, z), "decoder_forward")
+        got = as_tensor(call(function, "decoder_forward", decoder, z), "decoder_forward")
         with torch.no_grad():
             expected = decoder(z)
         if tuple(got.shape) != tuple(expected.shape):

@@ -8,16 +8,16 @@ import torch
 import torch.nn.functional as F
 
 from ..models import Autoencoder
-from . import NOT_DONE_HINT, Mistake, _call, _require_function, _tensor, exercise
+from .checking import NOT_DONE_HINT, Mistake, as_tensor, call, exercise, require_function
 
 
 @exercise("03-bce")
 def _check_bce(answer: Any) -> str:
-    function = _require_function(answer, "binary_cross_entropy(x_hat, x)")
+    function = require_function(answer, "binary_cross_entropy(x_hat, x)")
     generator = torch.Generator().manual_seed(0)
     x_hat = torch.rand(8, 1, 28, 28, generator=generator) * 0.98 + 0.01
     x = torch.rand(8, 1, 28, 28, generator=generator)
-    got = _tensor(_call(function, "binary_cross_entropy", x_hat, x), "binary_cross_entropy").detach().cpu()
+    got = as_tensor(call(function, "binary_cross_entropy", x_hat, x), "binary_cross_entropy").detach().cpu()
     expected = F.binary_cross_entropy(x_hat, x)
     if got.shape != ():
         raise Mistake(f"expected a single number (the mean), got shape {tuple(got.shape)}",

@@ -6,15 +6,15 @@ from typing import Any
 
 import torch
 
-from . import Mistake, _call, _require_function, _tensor, exercise
+from .checking import Mistake, as_tensor, call, exercise, require_function
 
 
 @exercise("04-interpolate")
 def _check_interpolate(answer: Any) -> str:
-    function = _require_function(answer, "interpolate(z0, z1, steps)")
+    function = require_function(answer, "interpolate(z0, z1, steps)")
     generator = torch.Generator().manual_seed(0)
     z0, z1 = torch.randn(2, 12, generator=generator)
-    got = _tensor(_call(function, "interpolate", z0, z1, 5), "interpolate")
+    got = as_tensor(call(function, "interpolate", z0, z1, 5), "interpolate")
     expected = torch.stack([z0 + t * (z1 - z0) for t in torch.linspace(0, 1, 5)])
     if tuple(got.shape) != (5, 12):
         raise Mistake(f"expected shape (5, 12) for 5 steps, got {tuple(got.shape)}", "one row per step")
@@ -28,17 +28,16 @@ def _check_interpolate(answer: Any) -> str:
 
 @exercise("04-nearest")
 def _check_nearest(answer: Any) -> str:
-    function = _require_function(answer, "nearest_neighbours(codes, query, k)")
-    generator = torch.Generator().manual_seed(0)
-    codes = torch.randn(500, 12, generator=generator)
-    query = torch.randn(12, generator=generator)
-    got = _tensor(_call(function, "nearest_neighbours", codes, query, 5), "nearest_neighbours")
-    expected = torch.linalg.vector_norm(codes - query, dim=1).argsort()[:5]
+    function = require_function(answer, "nearest_neighbours(codes, query, k)")
+    codes, query = torch.randn(501, 12, generator=torch.Generator().manual_seed(0)).split([500, 1])
+    query = query[0]  # (12,)
+    order = torch.linalg.vector_norm(codes - query, dim=1).argsort()  # (500,), closest first
+    expected, farthest = order[:5], order.flip(0)[:5]
+    got = as_tensor(call(function, "nearest_neighbours", codes, query, 5), "nearest_neighbours")
     if got.shape != (5,):
         raise Mistake(f"expected 5 indices, got shape {tuple(got.shape)}", "return the indices of the k closest rows")
     if set(got.tolist()) == set(expected.tolist()) and not torch.equal(got, expected):
         raise Mistake("the right neighbours, in the wrong order", "closest first")
-    farthest = torch.linalg.vector_norm(codes - query, dim=1).argsort(descending=True)[:5]
     if torch.equal(got, farthest):
         raise Mistake("these are the farthest codes", "sort distances in ascending order")
     if not torch.equal(got, expected):

@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 
 from ..models import Classifier
-from . import NOT_DONE_HINT, Mistake, _call, _number, _require_function, exercise
+from .checking import NOT_DONE_HINT, Mistake, as_number, call, exercise, require_function
 
 
 @exercise("05-frozen-step")
 def _check_frozen_step(answer: Any) -> str:
-    function = _require_function(answer, "frozen_step(model, optimizer, images, labels)")
+    function = require_function(answer, "frozen_step(model, optimizer, images, labels)")
     torch.manual_seed(0)  # on the check's own fork of the generator (see `exercise`): the student's is untouched
     model = Classifier(latent_dim=12)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -21,14 +21,14 @@ def _check_frozen_step(answer: Any) -> str:
     expected_loss = F.cross_entropy(model(images), labels).item()
     encoder_before = [p.clone() for p in model.encoder.parameters()]
     head_before = [p.clone() for p in (model.fc1.weight, model.fc2.weight)]
-    loss = _call(function, "frozen_step", model, optimizer, images, labels,
+    loss = call(function, "frozen_step", model, optimizer, images, labels,
                  none_hint=NOT_DONE_HINT + " (return the loss as a float)")
     if any(not torch.equal(a, b) for a, b in zip(encoder_before, model.encoder.parameters())):
         raise Mistake("the encoder's weights changed",
                       "compute the codes without gradients, e.g. under torch.no_grad()")
     if all(torch.equal(a, b) for a, b in zip(head_before, (model.fc1.weight, model.fc2.weight))):
         raise Mistake("the head did not change", "call loss.backward() and optimizer.step() (after zero_grad)")
-    loss = _number(loss, "frozen_step")
+    loss = as_number(loss, "frozen_step")
     if abs(loss - expected_loss) > 1e-4:
         raise Mistake(f"the returned loss {loss:.4f} is not the cross-entropy before the step "
                       f"({expected_loss:.4f})", "return loss.item() of the batch you trained on")
@@ -37,10 +37,10 @@ def _check_frozen_step(answer: Any) -> str:
 
 @exercise("05-accuracy")
 def _check_accuracy(answer: Any) -> str:
-    function = _require_function(answer, "accuracy(logits, labels)")
+    function = require_function(answer, "accuracy(logits, labels)")
     generator = torch.Generator().manual_seed(0)
     logits, labels = torch.randn(200, 10, generator=generator), torch.randint(0, 10, (200,), generator=generator)
-    got = _number(_call(function, "accuracy", logits, labels), "accuracy")
+    got = as_number(call(function, "accuracy", logits, labels), "accuracy")
     expected = (logits.argmax(dim=1) == labels).float().mean().item()
     if abs(got - 100 * expected) < 1e-6:
         raise Mistake("that is a percentage", "return a fraction between 0 and 1")

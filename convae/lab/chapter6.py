@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from . import Mistake, _call, _require_function, exercise
+from .checking import Mistake, call, exercise, require_function
 
 
 def _low_rank_images(n: int = 300, rank: int = 30, seed: int = 0) -> torch.Tensor:
@@ -29,11 +29,11 @@ def _sklearn_pca_reconstruct(images: torch.Tensor, k: int) -> torch.Tensor:
 
 @exercise("06-pca-reconstruct")
 def _check_pca_reconstruct(answer: Any) -> str:
-    function = _require_function(answer, "pca_reconstruct(images, k)")
+    function = require_function(answer, "pca_reconstruct(images, k)")
     images = _low_rank_images()
     pixels = images.reshape(len(images), -1)  # (300, 784)
     for k in (5, 12):
-        got = torch.as_tensor(_call(function, "pca_reconstruct", images.clone(), k)).double()
+        got = torch.as_tensor(call(function, "pca_reconstruct", images.clone(), k)).double()
         if got.numel() != images.numel():
             raise Mistake(f"expected {images.numel()} values (shape {tuple(images.shape)}), got shape "
                           f"{tuple(got.shape)}", "project onto k components and back: one image out per image in")
@@ -65,16 +65,16 @@ def _check_pca_reconstruct(answer: Any) -> str:
 
 @exercise("06-add-noise")
 def _check_add_noise(answer: Any) -> str:
-    function = _require_function(answer, "add_noise(images, sigma, generator)")
+    function = require_function(answer, "add_noise(images, sigma, generator)")
     grey = torch.full((200, 1, 28, 28), 0.5)  # far from 0 and 1 for small sigma: clamping rarely bites
     original = grey.clone()
-    noisy = _call(function, "add_noise", grey, 0.1, torch.Generator().manual_seed(0))
+    noisy = call(function, "add_noise", grey, 0.1, torch.Generator().manual_seed(0))
     if not torch.equal(grey, original):
         raise Mistake("add_noise changed the images it was given", "build a new tensor; do not add in place (+=)")
     noisy = torch.as_tensor(noisy)
     if noisy.shape != grey.shape:
         raise Mistake(f"expected shape {tuple(grey.shape)}, got {tuple(noisy.shape)}", "one noise value per pixel")
-    again = _call(function, "add_noise", grey, 0.1, torch.Generator().manual_seed(0))
+    again = call(function, "add_noise", grey, 0.1, torch.Generator().manual_seed(0))
     if not torch.equal(noisy, torch.as_tensor(again)):
         raise Mistake("two calls with generators seeded alike gave different noise",
                       "draw the noise with torch.randn(..., generator=generator)")
@@ -90,7 +90,7 @@ def _check_add_noise(answer: Any) -> str:
         raise Mistake("every pixel of an image got the same noise value", "draw one value per pixel: the images' shape")
     if abs(difference.mean().item()) > 0.005:
         raise Mistake(f"the noise has mean {difference.mean().item():.4f}", "the noise should be centred on zero")
-    strong = torch.as_tensor(_call(function, "add_noise", grey, 1.0, torch.Generator().manual_seed(1)))
+    strong = torch.as_tensor(call(function, "add_noise", grey, 1.0, torch.Generator().manual_seed(1)))
     if strong.min() < 0 or strong.max() > 1:
         raise Mistake(f"with sigma = 1 the values range from {strong.min():.2f} to {strong.max():.2f}",
                       "clamp the result back into [0, 1], the range of a pixel")
@@ -101,7 +101,7 @@ def _check_add_noise(answer: Any) -> str:
 def _check_auroc(answer: Any) -> str:
     from sklearn.metrics import roc_auc_score
 
-    function = _require_function(answer, "auroc(normal_scores, anomaly_scores)")
+    function = require_function(answer, "auroc(normal_scores, anomaly_scores)")
     generator = torch.Generator().manual_seed(0)
     cases = {
         "overlapping scores": (torch.randn(300, generator=generator), torch.randn(100, generator=generator) + 1),
@@ -109,7 +109,7 @@ def _check_auroc(answer: Any) -> str:
                              torch.randint(1, 6, (100,), generator=generator).float()),
     }
     for name, (normal, anomaly) in cases.items():
-        got = float(_call(function, "auroc", normal.clone(), anomaly.clone()))
+        got = float(call(function, "auroc", normal.clone(), anomaly.clone()))
         labels = torch.cat([torch.zeros(len(normal)), torch.ones(len(anomaly))])
         expected = roc_auc_score(labels.numpy(), torch.cat([normal, anomaly]).numpy())
         if abs(got - expected) < 1e-6:

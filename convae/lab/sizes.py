@@ -8,13 +8,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import Mistake, _call, _require_function, _whole_number
+from .checking import Mistake, as_whole_number, call, require_function
 
 
 def _compare_sizes(function: Callable, cases: list[tuple[tuple[int, ...], int]], name: str, hint: str) -> None:
     for arguments, expected in cases:
-        got = _call(function, f"{name}{arguments}", *arguments)
-        if _whole_number(got, f"{name}{arguments}", hint) != expected:  # 24.0 is as right as 24
+        got = call(function, f"{name}{arguments}", *arguments)
+        if as_whole_number(got, f"{name}{arguments}", hint) != expected:  # 24.0 is as right as 24
             raise Mistake(f"{name}{arguments} gave {got!r}, but PyTorch's layer gives {expected}", hint)
 
 
@@ -38,9 +38,9 @@ def _conv_cases(transposed: bool) -> list[tuple[tuple[int, ...], int]]:
     return cases
 
 
-def _check_size_function(answer: Any, signature: str, network_cases: list, transposed: bool, hint: str) -> str:
+def check_size_function(answer: Any, signature: str, network_cases: list, transposed: bool, hint: str) -> str:
     """Compare a student's output-size function with PyTorch on the network's layers and random ones."""
-    function = _require_function(answer, signature)
+    function = require_function(answer, signature)
     name = signature.split("(")[0]
     _compare_sizes(function, network_cases, name, hint)
     _compare_sizes(function, _conv_cases(transposed), name, hint)

@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
+
 
 def load_result(name: str) -> dict[str, Any]:
     """The stored result `name` (a JSON file in convae/results/), e.g. "fine_tuning_validation"."""
@@ -25,6 +27,6 @@ def write_result(path: Path, result: dict[str, Any], started: float) -> dict[str
     import torch
 
     result = {**result, "seconds": round(time.perf_counter() - started), "torch_version": str(torch.__version__)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
+    text = json.dumps(result, indent=1) + "\n"
+    write_atomically(path, lambda partial: partial.write_text(text))  # hours of work: never half a file
     return result

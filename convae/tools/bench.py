@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ..data import data_root, load_dataset
 from ..models import Autoencoder
+from ..recipe import Recipe
 from ..train import train_autoencoder
 
 TRAIN_FLOP_PER_IMAGE = 8.3e6  # forward + backward of the autoencoder, per 28x28 image
@@ -63,8 +64,8 @@ def convae_path_seconds(num_images: int, root: str | None) -> float:
     train_set = load_dataset("fashion-mnist", "train", root)
     train_set = train_set.subset(torch.arange(num_images))
     torch.manual_seed(0)
-    history = train_autoencoder(Autoencoder(), train_set, epochs=1, batch_size=BATCH_SIZE, device="cpu",
-                                progress=False)
+    recipe = Recipe(epochs=1, batch_size=BATCH_SIZE, lr=1e-3, schedule="constant")
+    history = train_autoencoder(Autoencoder(), train_set, recipe, device="cpu", progress=False)
     return history.last()["seconds"]
 
 

@@ -28,11 +28,10 @@ import torch
 from ..checkpoints import load_pretrained
 from ..data import labelled_subset, load_dataset, split_validation
 from ..evaluate import evaluate_classifier
-from ..models import Classifier
 from ..results import load_result, write_result
-from ..train import train_classifier
-from ..transfer import METHODS, new_classifier, train_method
+from ..transfer import METHODS, fine_tuned, from_scratch, frozen_encoder
 from .tune import SPLIT_SEED, VALIDATION_IMAGES
+from .ways import train_way
 
 SEEDS = (0, 1, 2)  # the chapter's seeds: its live runs are the 1x rows here
 STEP_MULTIPLIERS = (1, 2, 4)
@@ -40,20 +39,21 @@ FULL_EPOCHS = 8
 FULL_BATCH_SIZE = 128
 FULL_METHODS = ("from scratch", "frozen encoder", "fine-tuned")  # with all labels, none is left unlabelled
 WIDE_LATENT = 64
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "label_budgets.json"
 
 
 def train_full(name: str, pretrained, pool, validation, options: dict[str, Any], epochs: int, seed: int):
     """One classifier on every labelled image of `pool`, validated after each epoch: (model, curve)."""
-    torch.manual_seed(seed)
+    budget = {"steps": epochs * -(-len(pool) // FULL_BATCH_SIZE), "batch_size": FULL_BATCH_SIZE, "seed": seed,
+              "validation": validation}
     if name == f"from scratch, {WIDE_LATENT}-d bottleneck":
-        model = Classifier(latent_dim=WIDE_LATENT, num_classes=10)
+        model, history = from_scratch(pool, latent_dim=WIDE_LATENT, **options, **budget)
+    elif name == "from scratch":
+        model, history = from_scratch(pool, latent_dim=pretrained.latent_dim, **options, **budget)
+    elif name == "frozen encoder":
+        model, history = frozen_encoder(pretrained, pool, **options, **budget)
     else:
-        model = new_classifier(name, pretrained)
-    history = train_classifier(model, pool, epochs=epochs, batch_size=FULL_BATCH_SIZE, seed=seed,
-                               freeze_encoder=name == "frozen encoder", test_set=validation, progress=False,
-                               **options)
-    return model.cpu(), history["test_accuracy"]
+        model, history = fine_tuned(pretrained, pool, **options, **budget)
+    return model, history["validation_accuracy"]
 
 
 def run_budgets(out: Path, argv: Sequence[str], root: str | None = None, quick: bool = False) -> dict[str, Any]:
@@ -80,9 +80,8 @@ def run_budgets(out: Path, argv: Sequence[str], root: str | None = None, quick: 
             for method in METHODS:
                 for multiplier in STEP_MULTIPLIERS:
                     steps = budget["steps"] * multiplier
-                    model = train_method(method, pretrained, labelled, pool, steps=steps,
-                                         batch_size=budget["batch_size"], options=chosen["methods"][labels][method],
-                                         seed=seed)
+                    model = train_way(method, pretrained, labelled, pool, chosen["methods"][labels][method],
+                                      steps=steps, batch_size=budget["batch_size"], seed=seed)
                     row = {"labels": int(labels), "method": method, "steps": steps, "seed": seed,
                            "validation_accuracy": evaluate_classifier(model, validation)["accuracy"],
                            "test_accuracy": evaluate_classifier(model, test_set)["accuracy"]}

@@ -7,16 +7,15 @@ import math
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
 
-import torch
-
-from ..checkpoints import CheckpointError, check_writable, load_checkpoint, save_checkpoint
-from ..data import DATASETS, SPLIT_SIZES, DataUnavailableError, load_dataset, split_validation
+from ..checkpoints import CheckpointError, load_checkpoint
+from ..data import DATASETS, SPLIT_SIZES, DataUnavailableError, load_dataset
 from ..evaluate import evaluate_autoencoder, evaluate_classifier
-from ..models import Autoencoder
-from ..runtime import seed_everything
-from ..train import RECONSTRUCTION_LOSSES, SCHEDULES, train_autoencoder
+from ..files import check_writable
+from ..recipe import LOSSES, SCHEDULES, SHIPPED, Recipe
+from ..runs import train_recipe
 from .sandbox import Limits, SandboxUnavailable
 
 DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
@@ -58,22 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m convae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train an autoencoder and save a checkpoint")
-    train.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
-    train.add_argument("--latent-dim", type=whole_number(1), default=12, help="size of the latent code (default 12)")
-    train.add_argument("--epochs", type=whole_number(1), default=28)
-    train.add_argument("--batch-size", type=whole_number(1), default=128)
-    train.add_argument("--lr", type=real_number(0, inclusive=False), default=1e-2,
-                       help="peak learning rate (default 1e-2)")
-    train.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
-    train.add_argument("--loss", choices=tuple(RECONSTRUCTION_LOSSES), default="mse")
-    train.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=0)
-    train.add_argument("--noise", type=real_number(0, inclusive=True), default=0.0,
+    train = commands.add_parser("train", help="train an autoencoder and save a checkpoint",
+                                description="Every default is the recipe of the shipped weights (convae.SHIPPED).")
+    train.add_argument("--dataset", choices=DATASETS, default=SHIPPED.dataset)
+    train.add_argument("--latent-dim", type=whole_number(1), default=SHIPPED.latent_dim,
+                       help=f"size of the latent code (default {SHIPPED.latent_dim})")
+    train.add_argument("--epochs", type=whole_number(1), default=SHIPPED.epochs)
+    train.add_argument("--batch-size", type=whole_number(1), default=SHIPPED.batch_size)
+    train.add_argument("--lr", type=real_number(0, inclusive=False), default=SHIPPED.lr,
+                       help=f"(peak) learning rate (default {SHIPPED.lr:g})")
+    train.add_argument("--schedule", choices=SCHEDULES, default=SHIPPED.schedule)
+    train.add_argument("--loss", choices=LOSSES, default=SHIPPED.loss)
+    train.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=SHIPPED.seed)
+    train.add_argument("--noise", type=real_number(0, inclusive=True), default=SHIPPED.noise,
                        help="σ of the Gaussian noise added to each input: a denoising autoencoder (default 0)")
-    train.add_argument("--holdout-class", default=None,
+    train.add_argument("--holdout-class", default=SHIPPED.holdout_class,
                        help="leave this class (a name like Shirt, or its number) out of training: "
                             "a model for anomaly detection")
-    train.add_argument("--val-size", type=whole_number(0), default=0,
+    train.add_argument("--validation-images", type=whole_number(0), default=SHIPPED.validation_images,
                        help="hold out this many training images and report the validation MSE each epoch")
     train.add_argument("--out", default="runs/autoencoder.pt", help="checkpoint path (default runs/autoencoder.pt)")
     train.add_argument("--data-root", default=None, help="data folder (default $CONVAE_DATA or ~/.cache/convae)")
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune = commands.add_parser("tune-classifier",
                                help="choose chapter 5's hyperparameters on a validation split of the training set")
-    tune.add_argument("--out", default=None, help="JSON file to write (default: the one shipped in convae/results/)")
+    tune.add_argument("--out", default="runs", help="folder to write fine_tuning_validation.json into (default runs)")
     tune.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
     tune.add_argument("--data-root", default=None)
 
@@ -132,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     budgets = commands.add_parser("label-budgets",
                                   help="chapter 5's methods over paired seeds at longer budgets (~25 min)")
-    budgets.add_argument("--out", default=None, help="JSON file to write (default: the one shipped in convae/results/)")
+    budgets.add_argument("--out", default="runs", help="folder to write label_budgets.json into (default runs)")
     budgets.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
     budgets.add_argument("--data-root", default=None)
 
@@ -148,9 +149,9 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error(f"argument --data-root: {args.data_root} is a file, not a folder")
     if args.command == "train":
         images = DRY_RUN_SIZES[0] if args.dry_run else SPLIT_SIZES["train"]
-        if args.val_size >= images:
-            parser.error(f"argument --val-size: must leave training images: less than {images}"
-                         f"{' in a --dry-run' if args.dry_run else ''}, got {args.val_size}")
+        if args.validation_images >= images:
+            parser.error(f"argument --validation-images: must leave training images: less than {images}"
+                         f"{' in a --dry-run' if args.dry_run else ''}, got {args.validation_images}")
         try:
             check_writable(args.out)  # before hours of training, not after
         except ValueError as error:
@@ -164,63 +165,24 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             parser.error(f"argument out: {error}")
 
 
+def recipe_from(args: argparse.Namespace) -> Recipe:
+    """The recipe the command line's arguments describe (a --dry-run trains for one epoch)."""
+    recipe = Recipe(**{field.name: getattr(args, field.name) for field in fields(Recipe)})
+    return Recipe(**{**recipe.as_dict(), "epochs": 1}) if args.dry_run else recipe
+
+
 def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
-    train_set = load_dataset(args.dataset, "train", args.data_root)
-    test_set = load_dataset(args.dataset, "test", args.data_root)
-    epochs = args.epochs
-    if args.dry_run:
-        train_set = train_set.subset(torch.arange(min(DRY_RUN_SIZES[0], len(train_set))))
-        test_set = test_set.subset(torch.arange(min(DRY_RUN_SIZES[1], len(test_set))))
-        epochs = 1
-    holdout_test = None
-    if args.holdout_class is not None:
-        held_out = class_index(train_set.classes, args.holdout_class)
-        train_set = train_set.subset(torch.nonzero(train_set.labels != held_out).flatten())
-        holdout_test = test_set.subset(torch.nonzero(test_set.labels == held_out).flatten())
-        test_set = test_set.subset(torch.nonzero(test_set.labels != held_out).flatten())
-    monitor = test_set
-    if args.val_size:
-        train_set, monitor = split_validation(train_set, args.val_size, seed=args.seed)
-    seed_everything(args.seed)
-    model = Autoencoder(latent_dim=args.latent_dim)
-    history = train_autoencoder(
-        model, train_set, epochs=epochs, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
-        schedule=args.schedule, noise=args.noise, seed=args.seed, test_set=monitor,
-    )
-    model.cpu()
-    test_metrics = evaluate_autoencoder(model, test_set)
-    recipe = {"optimizer": "Adam", "lr": args.lr, "schedule": args.schedule, "loss": args.loss,
-              "batch_size": args.batch_size, "epochs": epochs, "seed": args.seed,
-              "train_images": len(train_set), "noise": args.noise}
-    if holdout_test is not None:
-        recipe["holdout_class"] = train_set.classes[held_out]
-    metadata = {
-        "dataset": args.dataset, "epochs": epochs, "recipe": recipe, "test_metrics": test_metrics,
-        "train_seconds": round(history.last()["seconds"], 1),
-        "command": "python -m convae " + shlex.join(argv),
-    }
-    if args.val_size:
-        metadata["validation_mse"] = history.last()["test_mse"]
-    if holdout_test is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = evaluate_autoencoder(model, holdout_test)
-    path = save_checkpoint(model, args.out, **metadata)
-    label = "validation" if args.val_size else "test"
-    print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in history["test_mse"]))
-    print(f"test MSE {test_metrics['mse']:.5f}, test BCE {test_metrics['bce']:.5f}, "
-          f"{history.last()['seconds']:.0f} s of training; saved {path}")
-    if holdout_test is not None:
-        print(f"held-out class {recipe['holdout_class']}: test MSE {metadata['holdout_test_metrics']['mse']:.5f}")
-
-
-def class_index(classes: Sequence[str], name_or_number: str) -> int:
-    """The label of a class given by its name (any case) or its number."""
-    if name_or_number.isdigit() and int(name_or_number) < len(classes):
-        return int(name_or_number)
-    lowered = [name.lower() for name in classes]
-    if name_or_number.lower() in lowered:
-        return lowered.index(name_or_number.lower())
-    raise ValueError(f"no class {name_or_number!r}: expected a number from 0 to {len(classes) - 1} "
-                     f"or one of {list(classes)}")
+    recipe = recipe_from(args)
+    trained = train_recipe(recipe, args.data_root, out=args.out, command="python -m convae " + shlex.join(argv),
+                           sizes=DRY_RUN_SIZES if args.dry_run else None)
+    metadata = trained.metadata
+    label = "validation" if recipe.validation_images else "test"
+    print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in metadata["monitored_mse"]))
+    print(f"test MSE {metadata['test_metrics']['mse']:.5f}, test BCE {metadata['test_metrics']['bce']:.5f}, "
+          f"{metadata['train_seconds']:.0f} s of training; saved {args.out}")
+    if recipe.holdout_class is not None:
+        held_out = metadata["recipe"]["holdout_class"]  # by its name
+        print(f"held-out class {held_out}: test MSE {metadata['holdout_test_metrics']['mse']:.5f}")
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
@@ -272,18 +234,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             written = write_student_edition(Path(args.source), Path(args.out), args.colab_base, force=args.force)
             print(f"wrote {len(written)} student notebooks into {args.out}")
         elif args.command == "tune-classifier":
-            from .tune import DEFAULT_OUT, tune
+            from .tune import tune
 
-            tune(Path(args.out) if args.out else DEFAULT_OUT, argv, args.data_root, quick=args.quick)
+            tune(Path(args.out) / "fine_tuning_validation.json", argv, args.data_root, quick=args.quick)
         elif args.command == "check-data":
             from ..data import load_dataset
 
             sizes = {split: len(load_dataset("fashion-mnist", split, args.data_root)) for split in ("train", "test")}
             print(f"fashion-mnist: {sizes['train']:,} training and {sizes['test']:,} test images")
         elif args.command == "label-budgets":
-            from .budgets import DEFAULT_OUT, run_budgets
+            from .budgets import run_budgets
 
-            run_budgets(Path(args.out) if args.out else DEFAULT_OUT, argv, args.data_root, quick=args.quick)
+            run_budgets(Path(args.out) / "label_budgets.json", argv, args.data_root, quick=args.quick)
         elif args.command == "repository":
             from .edition import set_repository
 

@@ -20,7 +20,8 @@ from ..checkpoints import load_pretrained
 from ..data import labelled_subset, load_dataset, split_validation
 from ..evaluate import evaluate_classifier
 from ..results import write_result
-from ..transfer import METHODS, baseline_features, fit_logistic_regression, probe_accuracy, train_method
+from ..transfer import METHODS, baseline_features, fit_logistic_regression, probe_accuracy
+from .ways import train_way
 
 VALIDATION_IMAGES = 5000
 SPLIT_SEED = 0
@@ -33,7 +34,6 @@ GRIDS: dict[str, list[dict[str, float]]] = {
 }
 RECONSTRUCTION_WEIGHTS = (1.0, 10.0, 100.0, 1000.0)  # semi-supervised: tried with fine-tuned's best learning rates
 WEIGHT_DECAYS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # logistic regression's L2 penalty
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "fine_tuning_validation.json"
 
 
 def tune(out: Path, argv: Sequence[str], root: str | None = None, quick: bool = False) -> dict[str, Any]:
@@ -55,8 +55,8 @@ def tune(out: Path, argv: Sequence[str], root: str | None = None, quick: bool = 
         for seed in seeds:
             labelled = labelled_subset(pool, per_class, seed)
             steps = budgets[per_class]["steps"] * steps_multiplier
-            model = train_method(method, pretrained, labelled, pool, steps=steps,
-                                 batch_size=budgets[per_class]["batch_size"], options=options, seed=seed)
+            model = train_way(method, pretrained, labelled, pool, options, steps=steps,
+                              batch_size=budgets[per_class]["batch_size"], seed=seed)
             accuracies.append(evaluate_classifier(model, validation)["accuracy"])
         mean = sum(accuracies) / len(accuracies)
         trials.append({"labels": 10 * per_class, "method": method, "options": options,

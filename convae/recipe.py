@@ -1,0 +1,82 @@
+"""A recipe: every setting of an autoencoder's training run, in one object.
+
+`SHIPPED` made the weights that ship with convae; `QUICK` is chapter 3's two-epoch run, and what
+an MNIST reader gets trained on their own machine. A checkpoint stores its recipe, so a model
+always says how it was made.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from .checks import whole_number
+
+LOSSES = ("mse", "bce")
+SCHEDULES = ("constant", "onecycle")
+WARMUP_FRACTION = 0.15  # one-cycle: the share of the steps spent raising the learning rate
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How an autoencoder is trained; the defaults are the shipped model's."""
+
+    dataset: str = "fashion-mnist"  # "fashion-mnist" or "mnist"
+    latent_dim: int = 12  # numbers in each code
+    epochs: int = 28  # passes over the training images
+    batch_size: int = 128  # images per optimizer step
+    lr: float = 1e-2  # Adam's learning rate; with "onecycle", its peak
+    schedule: str = "onecycle"  # "onecycle": up over the first 15 % of the steps, then down; or "constant"
+    loss: str = "mse"  # what is minimised: "mse" or "bce" between the output and the input
+    noise: float = 0.0  # σ of the Gaussian noise added to each input: a denoising autoencoder if > 0
+    holdout_class: str | None = None  # a class left out of training (for anomaly detection)
+    validation_images: int = 0  # training images held out to watch instead of the test set
+    seed: int = 0  # seeds the weights, the batch order and the noise
+
+    def __post_init__(self) -> None:
+        """Refuse a setting that cannot work, before any training starts."""
+        for name in ("latent_dim", "epochs", "batch_size"):
+            whole_number(getattr(self, name), name)
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if not self.noise >= 0:
+            raise ValueError(f"noise must not be negative, got {self.noise!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The recipe as plain values, as a checkpoint stores it."""
+        return asdict(self)
+
+
+SHIPPED = Recipe()
+QUICK = Recipe(epochs=2, lr=2e-2)  # chapter 3's live run: two epochs, well under a minute
+
+
+def make_schedule(
+    optimizer: torch.optim.Optimizer, recipe: Recipe, steps_per_epoch: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """The recipe's learning-rate schedule for `optimizer`, stepped once per batch (None: constant)."""
+    if recipe.schedule == "constant":
+        return None
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch, pct_start=WARMUP_FRACTION
+    )
+
+
+def learning_rates(recipe: Recipe, steps_per_epoch: int) -> list[float]:
+    """The learning rate at every step of a run of `recipe`: the curve its schedule draws."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=recipe.lr)
+    scheduler = make_schedule(optimizer, recipe, steps_per_epoch)
+    rates = []
+    for _ in range(recipe.epochs * steps_per_epoch):
+        rates.append(optimizer.param_groups[0]["lr"])
+        if scheduler is not None:
+            optimizer.step()
+            scheduler.step()
+    return rates
