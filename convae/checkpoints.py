@@ -33,7 +33,7 @@ PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
         "fashion-mnist-latent12.pt",
         "27f7dfa8741a3344b50b04e23af2557a7515e801875fb89f0cb048852d2f6b16",
     ),
-    # chapter 6: by latent size, other seeds, denoising (σ = 0.3), one class held out; 6 epochs each
+    # chapters 6 and 7: by latent size, other seeds, denoising (σ = 0.3), one class held out; 6 epochs each
     "fashion-mnist-latent2-6ep": (
         "fashion-mnist-latent2-6ep.pt",
         "e3e15654188ea8892850f9aac2ec47c3d591e04301afd5a36894088d770c9ff7",

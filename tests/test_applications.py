@@ -1,4 +1,4 @@
-"""Chapter 6's package parts: the train command's --noise and --holdout-class, the shipped weight
+"""Chapters 6 and 7's package parts: the train command's --noise and --holdout-class, the shipped weight
 files and their provenance, and the chapter's figures."""
 
 import shlex
