@@ -27,7 +27,7 @@ from .evaluate import (
     reconstruction_errors,
 )
 from .history import History
-from .models import Autoencoder, Classifier, Decoder, Encoder, count_parameters
+from .models import Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder, count_parameters, forward_flops
 from .recipe import QUICK, SHIPPED, Recipe, learning_rates
 from .results import load_result
 from .runs import TrainedAutoencoder, train_recipe
@@ -37,10 +37,10 @@ from .version import __version__
 
 __all__ = [
     "PRETRAINED", "QUICK", "SHIPPED", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
-    "DataUnavailableError", "Decoder", "Encoder", "History", "ImageSet", "PairedGap", "ReadyAutoencoder",
-    "Recipe", "TrainedAutoencoder", "__version__", "add_noise", "autoencoder_steps", "batches",
+    "DataUnavailableError", "Decoder", "DenseAutoencoder", "Encoder", "History", "ImageSet", "PairedGap",
+    "ReadyAutoencoder", "Recipe", "TrainedAutoencoder", "__version__", "add_noise", "autoencoder_steps", "batches",
     "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
-    "evaluate_classifier", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
+    "evaluate_classifier", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
     "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",
     "pretrained_metadata", "reconstruct", "reconstruction_errors", "save_checkpoint", "seed_everything",
     "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe",

@@ -19,14 +19,14 @@ import torch
 from torch import nn
 
 from .files import write_atomically
-from .models import Autoencoder, Classifier, Decoder, Encoder
+from .models import Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
 from .version import __version__
 
 FORMAT = "convae-checkpoint/1"
 RESERVED_KEYS = ("model_class", "model_config", "convae_version", "torch_version")  # metadata save_checkpoint writes
 PLAIN_VALUES = (type(None), bool, int, float, str)  # what metadata may hold, in lists and dicts too
 MODEL_CLASSES: dict[str, type[nn.Module]] = {
-    cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier)
+    cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier, DenseAutoencoder)
 }
 PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
     "fashion-mnist": (
@@ -65,6 +65,15 @@ PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
     "fashion-mnist-latent12-6ep-seed2": (
         "fashion-mnist-latent12-6ep-seed2.pt",
         "fe968a774793f47d85d839d040683b77af5f09718f9462b72128550bef038259",
+    ),
+    # chapter 6: dense autoencoders, the same recipe (python -m convae why-convolutions), seed 0
+    "fashion-mnist-dense38-6ep": (
+        "fashion-mnist-dense38-6ep.pt",
+        "b168cdedef1a6e6cd311f8d7c0e67387238a04128f4bde46eeefd614e16fd9e7",
+    ),
+    "fashion-mnist-dense256-6ep": (
+        "fashion-mnist-dense256-6ep.pt",
+        "777438aaaa751746b90310ab93f8b4be2cb7694737496f487262872db40fcbf0",
     ),
     "fashion-mnist-denoising-6ep": (
         "fashion-mnist-denoising-6ep.pt",
@@ -236,8 +245,9 @@ def pretrained_path(name: str = "fashion-mnist") -> Path:
     return Path(str(resources.files("convae") / "pretrained" / PRETRAINED[name][0]))
 
 
-def load_pretrained(name: str = "fashion-mnist") -> Autoencoder:
-    """The shipped pretrained Autoencoder, after checking the file's pinned SHA-256."""
+def load_pretrained(name: str = "fashion-mnist") -> nn.Module:
+    """A shipped pretrained autoencoder (an Autoencoder, or the DenseAutoencoders of chapter 6),
+    after checking the file's pinned SHA-256."""
     return _pretrained_checkpoint(name).model
 
 
@@ -254,4 +264,5 @@ def _pretrained_checkpoint(name: str) -> Checkpoint:
     actual = file_sha256(path)
     if actual != expected:
         raise CheckpointError(f"{path} has SHA-256 {actual}, expected {expected}: the file was altered or replaced")
-    return load_checkpoint(path, model_class=Autoencoder)
+    model_class = DenseAutoencoder if "-dense" in name else Autoencoder
+    return load_checkpoint(path, model_class=model_class)

@@ -1,4 +1,4 @@
-"""The four networks of the book: Encoder, Decoder, Autoencoder and Classifier.
+"""The networks of the book: Encoder, Decoder, Autoencoder and Classifier, and a dense autoencoder.
 
 Layer names and shapes follow the project's specification exactly, so a ``state_dict`` saved from
 the specification's classes loads into these (``strict=True``) and back. What is added changes no
@@ -143,6 +143,61 @@ class Classifier(LatentNetwork):
         return {"latent_dim": self.latent_dim, "num_classes": self.num_classes}
 
 
+class DenseAutoencoder(LatentNetwork):
+    """The autoencoder without convolutions, for comparison: 784 -> hidden -> latent -> hidden -> 784.
+
+    Every pixel connects to every hidden unit, so nothing tells the network that neighbouring
+    pixels belong together, and no weight is shared between places in the image.
+    """
+
+    def __init__(self, latent_dim: int = 12, hidden: int = 38) -> None:
+        super().__init__()
+        self.latent_dim = whole_number(latent_dim, "DenseAutoencoder's latent_dim")
+        self.hidden = whole_number(hidden, "DenseAutoencoder's hidden")
+        pixels = IMAGE_SHAPE[1] * IMAGE_SHAPE[2]  # 784
+        self.encoder = nn.Sequential(
+            nn.Flatten(), nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, latent_dim)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, pixels), nn.Sigmoid(),
+            nn.Unflatten(1, IMAGE_SHAPE),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_batch(x, IMAGE_SHAPE, "DenseAutoencoder")  # (B, 1, 28, 28)
+        z = self.encoder(x)  # (B, latent_dim)
+        return self.decoder(z)  # (B, 1, 28, 28)
+
+    def config(self) -> dict[str, int]:
+        """The constructor arguments that rebuild this network (what a checkpoint stores)."""
+        return {"latent_dim": self.latent_dim, "hidden": self.hidden}
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable numbers in `model`."""
     return sum(p.numel() for p in model.parameters())
+
+
+def forward_flops(model: nn.Module) -> int:
+    """Floating-point operations of one forward pass on one image, counting each multiply-add of
+    the convolutions and linear layers as two (activations and pooling are left out)."""
+    total = 0
+
+    def count(layer: nn.Module, inputs: tuple[torch.Tensor], output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(layer, nn.Linear):
+            total += 2 * layer.in_features * layer.out_features
+        elif isinstance(layer, nn.Conv2d):  # each output number sums C_in × kH × kW products
+            total += 2 * output.numel() * layer.in_channels * layer.kernel_size[0] * layer.kernel_size[1]
+        elif isinstance(layer, nn.ConvTranspose2d):  # each input number is stamped on C_out × kH × kW
+            total += 2 * inputs[0].numel() * layer.out_channels * layer.kernel_size[0] * layer.kernel_size[1]
+
+    layers = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, layers)]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *IMAGE_SHAPE))  # (1, 1, 28, 28)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total

@@ -8,10 +8,12 @@ the same way and carries the same metadata.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
+from torch import nn
 
 from .checkpoints import save_checkpoint
 from .data import ImageSet, load_dataset, split_validation
@@ -27,7 +29,7 @@ from .train import train_autoencoder
 class TrainedAutoencoder:
     """A model trained from a recipe, the metadata a checkpoint of it stores, and its history."""
 
-    model: Autoencoder
+    model: nn.Module
     metadata: dict[str, Any]
     history: History
 
@@ -40,10 +42,11 @@ def train_recipe(
     command: str | None = None,
     sizes: tuple[int, int] | None = None,
     progress: bool = True,
+    network: Callable[[int], nn.Module] = Autoencoder,
 ) -> TrainedAutoencoder:
-    """Load the recipe's data, train an Autoencoder as it says, evaluate it on the test set and, with
-    `out`, save it there. `command` is stored as the way to make it again; `sizes` keeps only the
-    first (training, test) images, for a seconds-long run."""
+    """Load the recipe's data, train `network(latent_dim)` (an Autoencoder by default) as it says,
+    evaluate it on the test set and, with `out`, save it there. `command` is stored as the way to
+    make it again; `sizes` keeps only the first (training, test) images, for a seconds-long run."""
     train_set, test_set = (load_dataset(recipe.dataset, split, root) for split in ("train", "test"))
     if sizes is not None:
         train_set = train_set.subset(torch.arange(min(sizes[0], len(train_set))))
@@ -58,7 +61,7 @@ def train_recipe(
     if recipe.validation_images:
         train_set, monitor = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
     seed_everything(recipe.seed)
-    model = Autoencoder(latent_dim=recipe.latent_dim)
+    model = network(recipe.latent_dim)  # built after seeding: its weights follow the seed
     history = train_autoencoder(model, train_set, recipe, test_set=monitor, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),

@@ -137,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     budgets.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
     budgets.add_argument("--data-root", default=None)
 
+    dense = commands.add_parser("why-convolutions",
+                                help="chapter 6's dense autoencoders against the convolutional one, 3 seeds (~6 min)")
+    dense.add_argument("--out", default="runs",
+                       help="folder to write why_convolutions.json and the dense checkpoints into (default runs)")
+    dense.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
+    dense.add_argument("--data-root", default=None)
+
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
     repository.add_argument("--root", default=".", help="the book's root folder (default .)")
@@ -246,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .budgets import run_budgets
 
             run_budgets(Path(args.out) / "label_budgets.json", argv, args.data_root, quick=args.quick)
+        elif args.command == "why-convolutions":
+            from .dense import run_why_convolutions
+
+            run_why_convolutions(Path(args.out), argv, args.data_root, quick=args.quick)
         elif args.command == "repository":
             from .edition import set_repository
 
