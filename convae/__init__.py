@@ -27,12 +27,13 @@ from .evaluate import (
     reconstruction_errors,
 )
 from .history import History
-from .models import Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder, count_parameters, forward_flops
+from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder, count_parameters, forward_flops
 from .recipe import QUICK, SHIPPED, Recipe, learning_rates
 from .results import load_result
 from .runs import TrainedAutoencoder, train_recipe
 from .runtime import pick_device, seed_everything
 from .train import autoencoder_steps, classifier_steps, train_autoencoder
+from .vae import evaluate_vae, kl_to_standard_normal, train_vae, vae_loss, vae_steps
 from .version import __version__
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     "evaluate_classifier", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
     "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",
     "pretrained_metadata", "reconstruct", "reconstruction_errors", "save_checkpoint", "seed_everything",
-    "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe",
+    "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe", "VAE", "evaluate_vae",
+    "kl_to_standard_normal", "train_vae", "vae_loss", "vae_steps",
 ]

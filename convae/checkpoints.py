@@ -19,14 +19,14 @@ import torch
 from torch import nn
 
 from .files import write_atomically
-from .models import Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
+from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
 from .version import __version__
 
 FORMAT = "convae-checkpoint/1"
 RESERVED_KEYS = ("model_class", "model_config", "convae_version", "torch_version")  # metadata save_checkpoint writes
 PLAIN_VALUES = (type(None), bool, int, float, str)  # what metadata may hold, in lists and dicts too
 MODEL_CLASSES: dict[str, type[nn.Module]] = {
-    cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier, DenseAutoencoder)
+    cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier, DenseAutoencoder, VAE)
 }
 PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
     "fashion-mnist": (
@@ -246,7 +246,7 @@ def pretrained_path(name: str = "fashion-mnist") -> Path:
 
 
 def load_pretrained(name: str = "fashion-mnist") -> nn.Module:
-    """A shipped pretrained autoencoder (an Autoencoder, or the DenseAutoencoders of chapter 6),
+    """A shipped pretrained autoencoder (an Autoencoder; the DenseAutoencoders of chapter 6; a VAE),
     after checking the file's pinned SHA-256."""
     return _pretrained_checkpoint(name).model
 
@@ -264,5 +264,5 @@ def _pretrained_checkpoint(name: str) -> Checkpoint:
     actual = file_sha256(path)
     if actual != expected:
         raise CheckpointError(f"{path} has SHA-256 {actual}, expected {expected}: the file was altered or replaced")
-    model_class = DenseAutoencoder if "-dense" in name else Autoencoder
+    model_class = DenseAutoencoder if "-dense" in name else VAE if "-vae" in name else Autoencoder
     return load_checkpoint(path, model_class=model_class)

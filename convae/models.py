@@ -1,4 +1,5 @@
-"""The networks of the book: Encoder, Decoder, Autoencoder and Classifier, and a dense autoencoder.
+"""The networks of the book: Encoder, Decoder, Autoencoder and Classifier; a dense autoencoder and
+a variational one built from the same Encoder and Decoder.
 
 Layer names and shapes follow the project's specification exactly, so a ``state_dict`` saved from
 the specification's classes loads into these (``strict=True``) and back. What is added changes no
@@ -98,6 +99,49 @@ class Autoencoder(LatentNetwork):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.encoder(x)  # (B, latent_dim); the encoder checks x
         return self.decoder(z, check=False)  # (B, 1, 28, 28)
+
+
+class VAE(LatentNetwork):
+    """A variational autoencoder: the Encoder asked for 2 × latent_dim numbers, the mean μ and the
+    log-variance log σ² of a Gaussian over codes, and the Decoder unchanged.
+
+    The attribute names are the Autoencoder's, so `encoder` loads into an Encoder(2 × latent_dim)
+    and `decoder` into a Decoder(latent_dim) of the specification.
+    """
+
+    def __init__(self, latent_dim: int = 12) -> None:
+        super().__init__()
+        self.latent_dim = whole_number(latent_dim, "VAE's latent_dim")
+        self.encoder = Encoder(2 * latent_dim)
+        self.decoder = Decoder(latent_dim)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ²) of q(z | x), each (B, latent_dim)."""
+        h = self.encoder(x)  # (B, 2 * latent_dim); the encoder checks x
+        mu, logvar = h.chunk(2, dim=1)  # (B, latent_dim) each
+        return mu, logvar
+
+    @staticmethod
+    def reparameterize(
+        mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """A draw z = μ + σ ⊙ ε with ε ~ N(0, I): random, yet differentiable in μ and log σ²."""
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype).to(mu.device)  # (B, latent_dim)
+        return mu + torch.exp(0.5 * logvar) * eps  # (B, latent_dim)
+
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction (B, 1, 28, 28), μ, log σ²) for one draw of z per image."""
+        mu, logvar = self.encode(x)  # (B, latent_dim) each
+        z = self.reparameterize(mu, logvar, generator)  # (B, latent_dim)
+        return self.decoder(z, check=False), mu, logvar
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """`n` new images, decoded from codes drawn from the prior N(0, I): (n, 1, 28, 28)."""
+        device = next(self.parameters()).device
+        z = torch.randn(whole_number(n, "n"), self.latent_dim, generator=generator).to(device)  # (n, latent_dim)
+        return self.decoder(z)  # (n, 1, 28, 28)
 
 
 class Classifier(LatentNetwork):

@@ -15,6 +15,7 @@ import torch
 
 from .checks import whole_number
 
+MODELS = ("autoencoder", "vae")
 LOSSES = ("mse", "bce")
 SCHEDULES = ("constant", "onecycle")
 WARMUP_FRACTION = 0.15  # one-cycle: the share of the steps spent raising the learning rate
@@ -24,6 +25,7 @@ WARMUP_FRACTION = 0.15  # one-cycle: the share of the steps spent raising the le
 class Recipe:
     """How an autoencoder is trained; the defaults are the shipped model's."""
 
+    model: str = "autoencoder"  # "autoencoder", or "vae": a variational autoencoder (chapter 8)
     dataset: str = "fashion-mnist"  # "fashion-mnist" or "mnist"
     latent_dim: int = 12  # numbers in each code
     epochs: int = 28  # passes over the training images
@@ -35,6 +37,7 @@ class Recipe:
     holdout_class: str | None = None  # a class left out of training (for anomaly detection)
     validation_images: int = 0  # training images held out to watch instead of the test set
     seed: int = 0  # seeds the weights, the batch order and the noise
+    beta: float = 1.0  # a VAE's weight of the KL term (1: the loss is −ELBO)
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work, before any training starts."""
@@ -48,6 +51,13 @@ class Recipe:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if not self.noise >= 0:
             raise ValueError(f"noise must not be negative, got {self.noise!r}")
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if not (math.isfinite(self.beta) and self.beta >= 0):
+            raise ValueError(f"beta must be a number >= 0, got {self.beta!r}")
+        if self.model == "vae" and (self.loss != "bce" or self.noise):
+            raise ValueError("a VAE's reconstruction term is the Bernoulli likelihood of the clean image: "
+                             f"it needs loss='bce' and noise=0, got loss={self.loss!r}, noise={self.noise!r}")
 
     def as_dict(self) -> dict[str, Any]:
         """The recipe as plain values, as a checkpoint stores it."""

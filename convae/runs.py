@@ -19,10 +19,11 @@ from .checkpoints import save_checkpoint
 from .data import ImageSet, load_dataset, split_validation
 from .evaluate import evaluate_autoencoder
 from .history import History
-from .models import Autoencoder
+from .models import VAE, Autoencoder
 from .recipe import Recipe
 from .runtime import seed_everything
 from .train import train_autoencoder
+from .vae import evaluate_vae, train_vae
 
 
 @dataclass
@@ -44,9 +45,10 @@ def train_recipe(
     progress: bool = True,
     network: Callable[[int], nn.Module] = Autoencoder,
 ) -> TrainedAutoencoder:
-    """Load the recipe's data, train `network(latent_dim)` (an Autoencoder by default) as it says,
-    evaluate it on the test set and, with `out`, save it there. `command` is stored as the way to
-    make it again; `sizes` keeps only the first (training, test) images, for a seconds-long run."""
+    """Load the recipe's data, train `network(latent_dim)` (an Autoencoder by default, a VAE if the
+    recipe's `model` says so) as it says, evaluate it on the test set and, with `out`, save it there.
+    `command` is stored as the way to make it again; `sizes` keeps only the first (training, test)
+    images, for a seconds-long run."""
     train_set, test_set = (load_dataset(recipe.dataset, split, root) for split in ("train", "test"))
     if sizes is not None:
         train_set = train_set.subset(torch.arange(min(sizes[0], len(train_set))))
@@ -61,15 +63,19 @@ def train_recipe(
     if recipe.validation_images:
         train_set, monitor = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
     seed_everything(recipe.seed)
+    if recipe.model == "vae":
+        network, train, evaluate = VAE, train_vae, evaluate_vae
+    else:
+        train, evaluate = train_autoencoder, evaluate_autoencoder
     model = network(recipe.latent_dim)  # built after seeding: its weights follow the seed
-    history = train_autoencoder(model, train_set, recipe, test_set=monitor, progress=progress)
+    history = train(model, train_set, recipe, test_set=monitor, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),
-                "train_images": len(train_set), "test_metrics": evaluate_autoencoder(model, test_set),
+                "train_images": len(train_set), "test_metrics": evaluate(model, test_set),
                 "monitored_mse": history["test_mse"], "train_seconds": round(history.last()["seconds"], 1),
                 "command": command or "convae.train_recipe(...)"}
     if held_out is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = evaluate_autoencoder(model, held_out)
+        metadata["holdout_test_metrics"] = evaluate(model, held_out)
     if out is not None:
         save_checkpoint(model, out, **metadata)
     return TrainedAutoencoder(model, metadata, history)

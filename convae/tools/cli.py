@@ -14,8 +14,9 @@ from ..checkpoints import CheckpointError, load_checkpoint
 from ..data import DATASETS, SPLIT_SIZES, DataUnavailableError, load_dataset
 from ..evaluate import evaluate_autoencoder, evaluate_classifier
 from ..files import check_writable
-from ..recipe import LOSSES, SCHEDULES, SHIPPED, Recipe
+from ..recipe import LOSSES, MODELS, SCHEDULES, SHIPPED, Recipe
 from ..runs import train_recipe
+from ..vae import evaluate_vae
 from .sandbox import Limits, SandboxUnavailable
 
 DRY_RUN_SIZES = (512, 256)  # training and test images in a --dry-run
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train an autoencoder and save a checkpoint",
                                 description="Every default is the recipe of the shipped weights (convae.SHIPPED).")
+    train.add_argument("--model", choices=MODELS, default=SHIPPED.model,
+                       help="autoencoder (default) or vae, a variational autoencoder (needs --loss bce)")
     train.add_argument("--dataset", choices=DATASETS, default=SHIPPED.dataset)
     train.add_argument("--latent-dim", type=whole_number(1), default=SHIPPED.latent_dim,
                        help=f"size of the latent code (default {SHIPPED.latent_dim})")
@@ -69,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--schedule", choices=SCHEDULES, default=SHIPPED.schedule)
     train.add_argument("--loss", choices=LOSSES, default=SHIPPED.loss)
     train.add_argument("--seed", type=whole_number(0, 2**63 - 1), default=SHIPPED.seed)
+    train.add_argument("--beta", type=real_number(0, inclusive=True), default=SHIPPED.beta,
+                       help="a VAE's weight of the KL term (default 1: the loss is -ELBO)")
     train.add_argument("--noise", type=real_number(0, inclusive=True), default=SHIPPED.noise,
                        help="σ of the Gaussian noise added to each input: a denoising autoencoder (default 0)")
     train.add_argument("--holdout-class", default=SHIPPED.holdout_class,
@@ -172,21 +177,26 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             parser.error(f"argument out: {error}")
 
 
-def recipe_from(args: argparse.Namespace) -> Recipe:
+def recipe_from(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Recipe:
     """The recipe the command line's arguments describe (a --dry-run trains for one epoch)."""
-    recipe = Recipe(**{field.name: getattr(args, field.name) for field in fields(Recipe)})
+    try:
+        recipe = Recipe(**{field.name: getattr(args, field.name) for field in fields(Recipe)})
+    except ValueError as error:
+        parser.error(str(error))
     return Recipe(**{**recipe.as_dict(), "epochs": 1}) if args.dry_run else recipe
 
 
-def run_train(args: argparse.Namespace, argv: Sequence[str]) -> None:
-    recipe = recipe_from(args)
+def run_train(args: argparse.Namespace, argv: Sequence[str], recipe: Recipe) -> None:
     trained = train_recipe(recipe, args.data_root, out=args.out, command="python -m convae " + shlex.join(argv),
                            sizes=DRY_RUN_SIZES if args.dry_run else None)
     metadata = trained.metadata
     label = "validation" if recipe.validation_images else "test"
     print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in metadata["monitored_mse"]))
-    print(f"test MSE {metadata['test_metrics']['mse']:.5f}, test BCE {metadata['test_metrics']['bce']:.5f}, "
-          f"{metadata['train_seconds']:.0f} s of training; saved {args.out}")
+    test = metadata["test_metrics"]
+    scores = (f"test -ELBO {test['elbo_loss']:.1f} nats per image (reconstruction {test['reconstruction']:.1f}, "
+              f"KL {test['kl']:.1f}), test MSE from the mean code {test['mse']:.5f}" if recipe.model == "vae"
+              else f"test MSE {test['mse']:.5f}, test BCE {test['bce']:.5f}")
+    print(f"{scores}, {metadata['train_seconds']:.0f} s of training; saved {args.out}")
     if recipe.holdout_class is not None:
         held_out = metadata["recipe"]["holdout_class"]  # by its name
         print(f"held-out class {held_out}: test MSE {metadata['holdout_test_metrics']['mse']:.5f}")
@@ -198,11 +208,14 @@ def run_evaluate(args: argparse.Namespace) -> None:
     test_set = load_dataset(dataset, "test", args.data_root)
     if checkpoint.metadata["model_class"] == "Classifier":
         metrics = evaluate_classifier(checkpoint.model, test_set)
-    elif checkpoint.metadata["model_class"] == "Autoencoder":
+    elif checkpoint.metadata["model_class"] == "VAE":
+        metrics = evaluate_vae(checkpoint.model, test_set)
+    elif checkpoint.metadata["model_class"] in ("Autoencoder", "DenseAutoencoder"):
         metrics = evaluate_autoencoder(checkpoint.model, test_set)
     else:
         found = checkpoint.metadata["model_class"]
-        raise CheckpointError(f"evaluate needs an Autoencoder or a Classifier, not the {found} in {args.checkpoint}")
+        raise CheckpointError(f"evaluate needs an autoencoder, a VAE or a Classifier, not the {found} in "
+                              f"{args.checkpoint}")
     print(f"{checkpoint.metadata['model_class']} (latent {checkpoint.model.latent_dim}) "
           f"on the {dataset} test set:")
     for name, value in metrics.items():
@@ -217,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_arguments(parser, args)
     try:
         if args.command == "train":
-            run_train(args, argv)
+            run_train(args, argv, recipe_from(parser, args))
         elif args.command == "evaluate":
             run_evaluate(args)
         elif args.command == "bench":

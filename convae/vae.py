@@ -1,0 +1,122 @@
+"""The variational autoencoder's loss and its training loop.
+
+The loss is the negative evidence lower bound (ELBO) of Kingma and Welling (2014), per image and in
+nats: a Bernoulli reconstruction term, the binary cross-entropy summed over an image's 784 pixels,
+plus β × the KL divergence of q(z | x) = N(μ, σ²) from the prior N(0, I), in closed form. With
+β = 1 it is −ELBO, an upper bound on −log p(x). `vae_steps` is one epoch of it, the same loop as
+the autoencoder's `autoencoder_steps`; `train_vae` the same `for epoch` loop as `train_autoencoder`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.optim.lr_scheduler import LRScheduler
+from tqdm.auto import trange
+
+from .checks import non_empty
+from .data import ImageSet, batches
+from .evaluate import EVAL_BATCH_SIZE, evaluating
+from .history import History
+from .models import VAE
+from .recipe import Recipe, make_schedule
+from .train import Batches, make_adam, prepare
+
+EVALUATION_SEED = 0  # the draws of z that score a VAE: the same on every call
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(μ, σ²) ‖ N(0, I)) of each row, in nats: ½ Σ (μ² + σ² − 1 − log σ²). Shape (B,)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)  # (B,)
+
+
+def bernoulli_nats(reconstruction: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """−log p(x | z) of a Bernoulli pixel model: the binary cross-entropy summed over each
+    image's pixels, in nats. Shape (B,)."""
+    per_pixel = F.binary_cross_entropy(reconstruction, images, reduction="none")  # (B, 1, 28, 28)
+    return per_pixel.flatten(1).sum(dim=1)  # (B,)
+
+
+def vae_loss(
+    reconstruction: torch.Tensor, images: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+    beta: float = 1.0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(loss, reconstruction term, KL term), each the mean over the batch of its per-image value in
+    nats; loss = reconstruction + β × KL (−ELBO when β = 1)."""
+    rebuilt = bernoulli_nats(reconstruction, images).mean()
+    kl = kl_to_standard_normal(mu, logvar).mean()
+    return rebuilt + beta * kl, rebuilt, kl
+
+
+def vae_steps(
+    model: VAE,
+    batches: Batches,
+    optimizer: torch.optim.Optimizer,
+    scheduler: LRScheduler | None = None,
+    beta: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """One optimizer step per batch on the VAE's loss; each step's (loss, reconstruction, KL)."""
+    model.train()
+    terms = []
+    for images, _ in batches:  # (B, 1, 28, 28); the labels are not used
+        reconstructions, mu, logvar = model(images, generator)  # one draw of z per image
+        loss, rebuilt, kl = vae_loss(reconstructions, images, mu, logvar, beta)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        terms.append(torch.stack([loss, rebuilt, kl]).detach())  # stays on the device
+    return torch.stack(terms)  # (steps, 3)
+
+
+def train_vae(
+    model: VAE, train_set: ImageSet, recipe: Recipe, *,
+    test_set: ImageSet | None = None, device: str | torch.device | None = None,
+    progress: bool = True,
+) -> History:
+    """Train `model` on the images of `train_set` as `recipe` says (its `beta` weighs the KL term);
+    one record per epoch."""
+    device = prepare(model, device, progress)
+    train_set = non_empty(train_set, "train_set").to(device)
+    optimizer = make_adam(model.parameters(), device, lr=recipe.lr)
+    steps_per_epoch = math.ceil(len(train_set) / recipe.batch_size)
+    scheduler = make_schedule(optimizer, recipe, steps_per_epoch)
+    generator = torch.Generator().manual_seed(recipe.seed)  # order, draws of z
+    history, started = History(), time.perf_counter()
+    for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
+        epoch_batches = batches(train_set.images, train_set.labels,
+                                recipe.batch_size, generator)
+        terms = vae_steps(model, epoch_batches, optimizer, scheduler,
+                          recipe.beta, generator)  # (steps, 3)
+        loss, rebuilt, kl = terms.mean(dim=0).tolist()
+        record = {"epoch": epoch + 1, "train_loss": loss, "train_reconstruction": rebuilt,
+                  "train_kl": kl, "seconds": time.perf_counter() - started}
+        if test_set is not None:
+            test = evaluate_vae(model, test_set)
+            record.update(test_loss=test["elbo_loss"], test_mse=test["mse"])
+        history.append(record)
+        history.step_losses += terms[:, 0].tolist()
+    return history
+
+
+def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
+    """On `data`, per image: −ELBO in nats ("elbo_loss", one seeded draw of z per image) with its
+    reconstruction and KL terms, and the per-pixel MSE of the reconstruction decoded from μ."""
+    generator = torch.Generator().manual_seed(EVALUATION_SEED)
+    totals = torch.zeros(3, dtype=torch.float64)  # reconstruction, KL, squared error
+    with evaluating(model) as device:
+        for images, _ in batches(data.images, data.labels, EVAL_BATCH_SIZE):
+            images = images.to(device)  # (B, 1, 28, 28)
+            mu, logvar = model.encode(images)  # (B, latent_dim) each
+            z = model.reparameterize(mu, logvar, generator)  # (B, latent_dim)
+            rebuilt = bernoulli_nats(model.decoder(z, check=False), images)  # (B,)
+            kl = kl_to_standard_normal(mu, logvar)  # (B,)
+            squared = (model.decoder(mu, check=False) - images).pow(2).mean(dim=(1, 2, 3))  # (B,)
+            totals += torch.stack([rebuilt.sum(), kl.sum(), squared.sum()]).double().cpu()
+    reconstruction, kl, mse = (totals / len(data)).tolist()
+    return {"elbo_loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl, "mse": mse}

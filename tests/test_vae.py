@@ -1,0 +1,101 @@
+"""The variational autoencoder: its networks, its reparameterisation, its loss and its training."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import spec_models as spec
+import torch
+
+import convae
+from convae.tools.cli import main
+from convae.vae import bernoulli_nats
+
+
+def test_its_halves_load_into_the_specifications_encoder_and_decoder():
+    vae = convae.VAE(latent_dim=5)
+    encoder, decoder = spec.Encoder(latent_dim=10), spec.Decoder(latent_dim=5)
+    encoder.load_state_dict(vae.encoder.state_dict(), strict=True)
+    decoder.load_state_dict(vae.decoder.state_dict(), strict=True)
+
+
+def test_shapes_of_encode_forward_and_sample():
+    vae = convae.VAE(latent_dim=3)
+    images = torch.rand(4, 1, 28, 28)
+    mu, logvar = vae.encode(images)
+    assert mu.shape == logvar.shape == (4, 3)
+    reconstruction, mu2, _ = vae(images, torch.Generator().manual_seed(0))
+    assert reconstruction.shape == (4, 1, 28, 28) and torch.equal(mu, mu2)
+    drawn = vae.sample(6, torch.Generator().manual_seed(0))
+    assert drawn.shape == (6, 1, 28, 28) and 0 <= drawn.min() and drawn.max() <= 1
+    assert torch.equal(drawn, vae.sample(6, torch.Generator().manual_seed(0)))  # seeded: the same draws
+
+
+def test_reparameterisation_has_the_right_mean_and_spread_and_passes_gradients():
+    mu = torch.full((20_000, 2), 1.5, requires_grad=True)
+    logvar = torch.full((20_000, 2), 2 * torch.log(torch.tensor(0.5)).item(), requires_grad=True)
+    z = convae.VAE.reparameterize(mu, logvar, torch.Generator().manual_seed(0))
+    assert z.mean().item() == pytest.approx(1.5, abs=0.02) and z.std().item() == pytest.approx(0.5, abs=0.02)
+    z.sum().backward()
+    assert mu.grad is not None and logvar.grad is not None and logvar.grad.abs().sum() > 0
+
+
+def test_the_kl_term_is_the_closed_form_divergence_from_the_prior():
+    generator = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(7, 4, generator=generator), torch.randn(7, 4, generator=generator)
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    prior = torch.distributions.Normal(torch.zeros(7, 4), torch.ones(7, 4))
+    expected = torch.distributions.kl_divergence(q, prior).sum(dim=1)
+    assert torch.allclose(convae.kl_to_standard_normal(mu, logvar), expected, atol=1e-5)
+    assert torch.allclose(convae.kl_to_standard_normal(torch.zeros(2, 3), torch.zeros(2, 3)), torch.zeros(2))
+
+
+def test_the_loss_is_the_per_image_reconstruction_plus_beta_times_kl():
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand(5, 1, 28, 28, generator=generator)
+    reconstruction = torch.rand(5, 1, 28, 28, generator=generator).clamp(0.01, 0.99)
+    mu, logvar = torch.randn(5, 3, generator=generator), torch.randn(5, 3, generator=generator)
+    loss, rebuilt, kl = convae.vae_loss(reconstruction, images, mu, logvar, beta=4.0)
+    per_pixel = torch.nn.functional.binary_cross_entropy(reconstruction, images, reduction="sum") / 5
+    assert rebuilt.item() == pytest.approx(per_pixel.item(), rel=1e-5)  # summed over pixels, mean over images
+    assert torch.allclose(bernoulli_nats(reconstruction, images).mean(), rebuilt)
+    assert loss.item() == pytest.approx(rebuilt.item() + 4.0 * kl.item(), rel=1e-6)
+
+
+def test_a_vae_recipe_asks_for_the_bernoulli_loss_and_clean_inputs():
+    with pytest.raises(ValueError, match="loss='bce'"):
+        convae.Recipe(model="vae")
+    with pytest.raises(ValueError, match="noise=0"):
+        convae.Recipe(model="vae", loss="bce", noise=0.3)
+    with pytest.raises(ValueError, match="beta"):
+        convae.Recipe(model="vae", loss="bce", beta=-1.0)
+    with pytest.raises(ValueError, match="model must be one of"):
+        convae.Recipe(model="gan")
+
+
+def test_training_lowers_the_negative_elbo_and_the_checkpoint_round_trips(tiny_mnist, tmp_path):
+    train_set, test_set = tiny_mnist
+    recipe = replace(convae.QUICK, model="vae", loss="bce", lr=3e-3, epochs=3, batch_size=32)
+    convae.seed_everything(0)
+    model = convae.VAE(latent_dim=4)
+    before = convae.evaluate_vae(model, test_set)
+    history = convae.train_vae(model, train_set, recipe, test_set=test_set, progress=False)
+    after = convae.evaluate_vae(model, test_set)
+    assert after["elbo_loss"] < before["elbo_loss"] and history["test_loss"][-1] == pytest.approx(after["elbo_loss"])
+    assert after["elbo_loss"] == pytest.approx(after["reconstruction"] + after["kl"])
+    assert convae.evaluate_vae(model, test_set) == after  # the evaluation's draws are seeded
+    loaded = convae.load_checkpoint(convae.save_checkpoint(model, tmp_path / "vae.pt"), model_class=convae.VAE).model
+    assert convae.evaluate_vae(loaded, test_set) == pytest.approx(after)
+
+
+def test_the_command_line_trains_and_evaluates_a_vae(tmp_path, capsys):
+    out = tmp_path / "vae.pt"
+    assert main(["train", "--model", "vae", "--loss", "bce", "--dry-run", "--out", str(out)]) == 0
+    assert "test -ELBO" in capsys.readouterr().out
+    checkpoint = convae.load_checkpoint(out, model_class=convae.VAE)
+    assert checkpoint.metadata["recipe"]["model"] == "vae" and "elbo_loss" in checkpoint.metadata["test_metrics"]
+    assert main(["evaluate", str(out)]) == 0 and "elbo_loss" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "vae", "--dry-run", "--out", str(tmp_path / "other.pt")])  # MSE: refused
+    assert "loss='bce'" in capsys.readouterr().err
