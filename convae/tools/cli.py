@@ -192,6 +192,8 @@ def run_train(args: argparse.Namespace, argv: Sequence[str], recipe: Recipe) -> 
     metadata = trained.metadata
     label = "validation" if recipe.validation_images else "test"
     print(f"{label} MSE per epoch: " + " ".join(f"{v:.4f}" for v in metadata["monitored_mse"]))
+    if recipe.model == "vae":
+        print(f"{label} -ELBO per epoch: " + " ".join(f"{v:.1f}" for v in trained.history["test_loss"]))
     test = metadata["test_metrics"]
     scores = (f"test -ELBO {test['elbo_loss']:.1f} nats per image (reconstruction {test['reconstruction']:.1f}, "
               f"KL {test['kl']:.1f}), test MSE from the mean code {test['mse']:.5f}" if recipe.model == "vae"
