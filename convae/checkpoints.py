@@ -75,6 +75,15 @@ PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
         "fashion-mnist-dense256-6ep.pt",
         "777438aaaa751746b90310ab93f8b4be2cb7694737496f487262872db40fcbf0",
     ),
+    # chapter 8: variational autoencoders (python -m convae train --model vae), latent 12 and 2
+    "fashion-mnist-vae-latent12": (
+        "fashion-mnist-vae-latent12.pt",
+        "53e99a2e4983d0a7e9b83035989716eb27c4b1c242d7f5df51083fbeada5e930",
+    ),
+    "fashion-mnist-vae-latent2": (
+        "fashion-mnist-vae-latent2.pt",
+        "1ad5d2ad1adb997443d5b41faafdb79d071a6ddfe6692622bbfd74b8e7d89904",
+    ),
     "fashion-mnist-denoising-6ep": (
         "fashion-mnist-denoising-6ep.pt",
         "2232c58c6a2fa4fce6f0b8a514b33fd1454224f32c6e66a23ff9aa338645a819",
