@@ -107,6 +107,7 @@ def train_vae(
 def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
     """On `data`, per image: −ELBO in nats ("elbo_loss", one seeded draw of z per image) with its
     reconstruction and KL terms, and the per-pixel MSE of the reconstruction decoded from μ."""
+    non_empty(data, "data")
     generator = torch.Generator().manual_seed(EVALUATION_SEED)
     totals = torch.zeros(3, dtype=torch.float64)  # reconstruction, KL, squared error
     with evaluating(model) as device:
