@@ -1,8 +1,9 @@
 """convae: convolutional autoencoders with PyTorch, the package behind the book.
 
-The chapters use what is listed in `__all__` here, and four modules by name, each with an
+The chapters use what is listed in `__all__` here, and five modules by name, each with an
 `__all__` of its own: `convae.plots` (figures), `convae.transfer` (chapter 5's four ways),
-`convae.widgets` (the latent explorer) and `convae.lab` (the exercises' checks).
+`convae.sampling` (chapter 8's judge of samples), `convae.widgets` (the latent explorer) and
+`convae.lab` (the exercises' checks).
 """
 
 from .augment import add_noise, shift_and_flip

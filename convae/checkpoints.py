@@ -84,6 +84,23 @@ PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
         "fashion-mnist-vae-latent2.pt",
         "1ad5d2ad1adb997443d5b41faafdb79d071a6ddfe6692622bbfd74b8e7d89904",
     ),
+    # chapter 8: the judge of samples and VAEs at three β (python -m convae vae-study), seed 0
+    "fashion-mnist-judge": (
+        "fashion-mnist-judge.pt",
+        "8dba9c99e3e252db799dc50923d312895408d148fc84300c841496df9dbf6f2c",
+    ),
+    "fashion-mnist-vae-beta0.1-6ep": (
+        "fashion-mnist-vae-beta0.1-6ep.pt",
+        "d7a6326aed4aef5ce8c59ac808eb9acf92a89b63a991d8dba388af2971971c83",
+    ),
+    "fashion-mnist-vae-beta1-6ep": (
+        "fashion-mnist-vae-beta1-6ep.pt",
+        "a66b1ccb33e5f4fd15ce2ec429f26394cb1ab520dd699c35f0309b98357086e5",
+    ),
+    "fashion-mnist-vae-beta4-6ep": (
+        "fashion-mnist-vae-beta4-6ep.pt",
+        "19b8c36ff398f97d77252a72b55ce6fe222cedcb1415df36f0d7268cbea755d3",
+    ),
     "fashion-mnist-denoising-6ep": (
         "fashion-mnist-denoising-6ep.pt",
         "2232c58c6a2fa4fce6f0b8a514b33fd1454224f32c6e66a23ff9aa338645a819",

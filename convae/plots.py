@@ -16,8 +16,8 @@ from .models import IMAGE_SHAPE
 
 __all__ = [
     "layer_shapes", "plot_confusion_matrix", "plot_curves", "plot_history", "plot_latent_map",
-    "plot_score_histograms", "show_architecture", "show_feature_maps", "show_image_grid", "show_images",
-    "show_maps", "show_reconstructions",
+    "plot_score_histograms", "plot_tradeoff", "show_architecture", "show_feature_maps", "show_image_grid",
+    "show_images", "show_maps", "show_reconstructions",
 ]
 
 
@@ -161,12 +161,13 @@ def plot_confusion_matrix(counts: torch.Tensor, classes: Sequence[str], title: s
 
 def plot_curves(
     curves: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
-    log_x: bool = False, log_y: bool = False, title: str | None = None,
+    log_x: bool = False, log_y: bool = False, title: str | None = None, markers: bool = True,
 ) -> Figure:
-    """One line with markers per name: {name: (x values, y values)}."""
+    """One line per name, with a marker at each point unless `markers` is False:
+    {name: (x values, y values)}."""
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for name, (xs, ys) in curves.items():
-        ax.plot(xs, ys, marker="o", label=name)
+        ax.plot(xs, ys, marker="o" if markers else None, label=name)
     if log_x:
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_formatter(plt.ScalarFormatter())
@@ -178,6 +179,25 @@ def plot_curves(
         ax.set_title(title)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_tradeoff(
+    points: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
+    title: str | None = None,
+) -> Figure:
+    """One group of points per name, {name: (x values, y values)}, each group its own colour and
+    marker: e.g. one point per seed of each model."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for index, (name, (xs, ys)) in enumerate(points.items()):
+        ax.scatter(xs, ys, s=40, marker="osD^vP*"[index % 7], label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
     return fig
 

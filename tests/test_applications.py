@@ -11,7 +11,7 @@ import convae
 from convae import plots
 from convae.checkpoints import PRETRAINED, file_sha256, pretrained_path
 from convae.runs import class_index
-from convae.tools import dense
+from convae.tools import dense, vae_study
 from convae.tools.cli import build_parser, main
 
 matplotlib.use("Agg")
@@ -63,6 +63,14 @@ def test_shipped_weights_match_their_pinned_hash_and_say_how_they_were_made(name
     if args.command == "why-convolutions":  # chapter 6's dense networks: that command's first seed
         assert PRETRAINED[name][0] in dense.SAVED.values() and isinstance(model, convae.DenseAutoencoder)
         assert (recipe["epochs"], recipe["seed"]) == (dense.EPOCHS, dense.SEEDS[0])
+        return
+    if args.command == "vae-study":  # chapter 8's judge and β VAEs: that command's first seed
+        assert PRETRAINED[name][0] in {vae_study.JUDGE_NAME, *map(vae_study.vae_name, vae_study.BETAS)}
+        assert recipe["seed"] == vae_study.SEEDS[0]
+        if isinstance(model, convae.Classifier):
+            assert recipe["epochs"] == vae_study.JUDGE_EPOCHS and metadata["test_metrics"]["accuracy"] > 0.8
+        else:
+            assert isinstance(model, convae.VAE) and recipe["epochs"] == vae_study.EPOCHS
         return
     assert args.command == "train" and args.out.endswith(PRETRAINED[name][0])
     assert model.latent_dim == args.latent_dim and recipe.get("model", "autoencoder") == args.model

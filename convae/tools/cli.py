@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     dense.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
     dense.add_argument("--data-root", default=None)
 
+    study = commands.add_parser("vae-study",
+                                help="chapter 8's sampling comparison and β table, 3 seeds (~10 min)")
+    study.add_argument("--out", default="runs",
+                       help="folder to write vae_study.json, the judge and the VAEs into (default runs)")
+    study.add_argument("--quick", action="store_true", help="a seconds-long run that only checks the machinery")
+    study.add_argument("--data-root", default=None)
+
     repository = commands.add_parser("repository", help="point the book's Colab and install links at a repository")
     repository.add_argument("url", help="e.g. https://github.com/you/convae")
     repository.add_argument("--root", default=".", help="the book's root folder (default .)")
@@ -272,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .dense import run_why_convolutions
 
             run_why_convolutions(Path(args.out), argv, args.data_root, quick=args.quick)
+        elif args.command == "vae-study":
+            from .vae_study import run_vae_study
+
+            run_vae_study(Path(args.out), argv, args.data_root, quick=args.quick)
         elif args.command == "repository":
             from .edition import set_repository
 

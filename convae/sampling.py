@@ -1,0 +1,119 @@
+"""How good are a generator's samples? A judge classifier and a Fréchet distance in its features.
+
+Chapter 8 compares four ways of drawing garments: random codes through the plain autoencoder's
+decoder, codes from a Gaussian fitted to the autoencoder's training codes (diagonal or full
+covariance), and the VAE's prior. A set of images is scored the way FID scores photographs
+(Heusel et al., 2017), with an in-domain network in place of Inception: a `Classifier` trained on
+the labelled training images (the *judge*) maps each image to the 64 numbers of its last hidden
+layer; a Gaussian fitted to the samples' features is compared with one fitted to real test
+images' by the Fréchet distance. Real images against other real images give the floor.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .checks import non_empty
+from .data import ImageSet
+from .evaluate import EVAL_BATCH_SIZE, evaluating
+from .models import Classifier, Decoder
+from .train import make_adam, prepare, train_classifier
+
+JUDGE_LATENT_DIM = 64  # the judge's features: 64 numbers per image
+JUDGE_LR = 1e-3
+JUDGE_BATCH_SIZE = 128
+COVARIANCES = ("full", "diagonal")
+
+
+def train_judge(train_set: ImageSet, *, epochs: int, seed: int, progress: bool = False) -> Classifier:
+    """A `Classifier(latent_dim=64)` trained from scratch on every labelled image of `train_set`
+    (Adam 1e-3, batch 128, `epochs` passes), returned in eval mode on the CPU."""
+    torch.manual_seed(seed)  # the judge's initial weights
+    judge = Classifier(JUDGE_LATENT_DIM, num_classes=len(train_set.classes))
+    device = prepare(judge, None, progress)
+    train_set = non_empty(train_set, "train_set").to(device)
+    steps = epochs * math.ceil(len(train_set) / JUDGE_BATCH_SIZE)
+    train_classifier(judge, train_set.images, train_set.labels,
+                     make_adam(judge.parameters(), device, lr=JUDGE_LR), steps=steps,
+                     batch_size=JUDGE_BATCH_SIZE, generator=torch.Generator().manual_seed(seed))
+    return judge.cpu().eval()
+
+
+def judge_features(judge: Classifier, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(features, probabilities) of (N, 1, 28, 28) images: the judge's last hidden layer,
+    (N, 64), and its class probabilities, (N, classes)."""
+
+    def both(batch: torch.Tensor) -> torch.Tensor:
+        hidden = judge.relu(judge.fc1(judge.encoder(batch)))  # (B, 64)
+        probabilities = F.softmax(judge.fc2(hidden), dim=1)  # (B, classes)
+        return torch.cat([hidden, probabilities], dim=1)  # (B, 64 + classes)
+
+    with evaluating(judge) as device:
+        joined = torch.cat([both(batch.to(device)).cpu()
+                            for batch in images.split(EVAL_BATCH_SIZE)])  # (N, 64 + classes)
+    return joined[:, :judge.fc1.out_features], joined[:, judge.fc1.out_features:]
+
+
+def frechet_distance(features: torch.Tensor, reference: torch.Tensor) -> float:
+    """The Fréchet distance between Gaussians fitted to two (N, D) sets of features:
+    ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½), computed in float64."""
+    if features.ndim != 2 or reference.ndim != 2 or features.shape[1] != reference.shape[1]:
+        raise ValueError(f"expected two (N, D) feature sets of one D, got {tuple(features.shape)} "
+                         f"and {tuple(reference.shape)}")
+    if min(len(features), len(reference)) < 2:
+        raise ValueError("each feature set needs at least 2 rows for a covariance")
+    a, b = features.double(), reference.double()
+    mean_gap = (a.mean(dim=0) - b.mean(dim=0)).pow(2).sum()
+    cov_a, cov_b = a.T.cov(), b.T.cov()  # (D, D) each
+    root_a = _psd_sqrt(cov_a)  # (D, D)
+    cross = _psd_sqrt(root_a @ cov_b @ root_a).trace()  # tr((Σ₁^½ Σ₂ Σ₁^½)^½) = tr((Σ₁Σ₂)^½)
+    return (mean_gap + cov_a.trace() + cov_b.trace() - 2 * cross).item()
+
+
+def _psd_sqrt(matrix: torch.Tensor) -> torch.Tensor:
+    """The symmetric square root of a symmetric positive semi-definite matrix."""
+    values, vectors = torch.linalg.eigh((matrix + matrix.T) / 2)
+    return vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
+
+
+def sample_quality(judge: Classifier, images: torch.Tensor, reference_features: torch.Tensor) -> dict[str, float]:
+    """How a set of (N, 1, 28, 28) images looks to the judge: the Fréchet distance of its
+    features from `reference_features` (real images'), and the judge's mean top-class probability."""
+    features, probabilities = judge_features(judge, images)
+    return {"frechet": frechet_distance(features, reference_features),
+            "confidence": probabilities.max(dim=1).values.mean().item()}
+
+
+def fitted_gaussian_codes(
+    codes: torch.Tensor, n: int, generator: torch.Generator, covariance: str = "full"
+) -> torch.Tensor:
+    """`n` codes drawn from a Gaussian fitted to (N, k) `codes`: their mean and their full
+    covariance (μ + L ε with L L^T = Σ) or only each dimension's variance (μ + σ ⊙ ε)."""
+    if covariance not in COVARIANCES:
+        raise ValueError(f"covariance must be one of {COVARIANCES}, got {covariance!r}")
+    codes = codes.double()  # (N, k)
+    mean = codes.mean(dim=0)  # (k,)
+    noise = torch.randn(n, codes.shape[1], generator=generator, dtype=torch.float64)  # (n, k)
+    if covariance == "diagonal":
+        return (mean + noise * codes.std(dim=0)).float()  # (n, k)
+    cholesky = torch.linalg.cholesky(codes.T.cov())  # (k, k), lower triangular
+    return (mean + noise @ cholesky.T).float()  # (n, k)
+
+
+def decode(decoder: Decoder, codes: torch.Tensor) -> torch.Tensor:
+    """(N, k) codes decoded in batches: (N, 1, 28, 28) images."""
+    with evaluating(decoder) as device:
+        return torch.cat([decoder(batch.to(device)).cpu() for batch in codes.split(EVAL_BATCH_SIZE)])
+
+
+def active_dimensions(mu: torch.Tensor, threshold: float = 0.01) -> int:
+    """How many latent dimensions a VAE uses: those whose mean code varies across images,
+    Var_x(μ) > `threshold` (Burda et al., 2016). `mu` is (N, k)."""
+    return int((mu.var(dim=0) > threshold).sum())
+
+
+__all__ = ["active_dimensions", "decode", "fitted_gaussian_codes", "frechet_distance", "judge_features",
+           "sample_quality", "train_judge"]

@@ -1,0 +1,105 @@
+"""Chapter 8's judge of samples: the Fréchet distance, the fitted Gaussians, and the stored study."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+import convae
+from convae import sampling
+from convae.results import load_result
+from convae.tools.cli import main
+from convae.tools.vae_study import BETAS, SEEDS, vae_name
+
+
+def reference_frechet(a: torch.Tensor, b: torch.Tensor) -> float:
+    """The textbook formula, with scipy's general matrix square root of Σ₁Σ₂."""
+    a, b = a.double().numpy(), b.double().numpy()
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def test_frechet_distance_agrees_with_the_textbook_formula():
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(400, 6, generator=generator) @ torch.randn(6, 6, generator=generator)
+    b = torch.randn(300, 6, generator=generator) * 2 + 1
+    assert sampling.frechet_distance(a, b) == pytest.approx(reference_frechet(a, b), rel=1e-6)
+    assert sampling.frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+
+
+def test_frechet_distance_of_a_shift_is_its_squared_length():
+    a = torch.randn(500, 4, generator=torch.Generator().manual_seed(1))
+    shift = torch.tensor([3.0, 0.0, -4.0, 0.0])  # length 5
+    assert sampling.frechet_distance(a + shift, a) == pytest.approx(25, rel=1e-6)
+
+
+def test_frechet_distance_refuses_features_that_do_not_match():
+    with pytest.raises(ValueError, match=r"\(N, D\).*\(10, 3\).*\(10, 4\)"):
+        sampling.frechet_distance(torch.randn(10, 3), torch.randn(10, 4))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        sampling.frechet_distance(torch.randn(1, 3), torch.randn(10, 3))
+
+
+def test_fitted_gaussians_keep_the_correlations_only_when_full():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(20_000, 1, generator=generator)
+    codes = torch.cat([x, 0.9 * x + 0.1 * torch.randn(20_000, 1, generator=generator) + 3], dim=1)  # (N, 2)
+    full = sampling.fitted_gaussian_codes(codes, 20_000, generator, "full")
+    diagonal = sampling.fitted_gaussian_codes(codes, 20_000, generator, "diagonal")
+    assert torch.allclose(full.mean(0), codes.mean(0), atol=0.03)
+    assert torch.allclose(full.T.cov(), codes.T.cov(), atol=0.03)
+    assert torch.allclose(diagonal.std(0), codes.std(0), atol=0.03)
+    assert abs(torch.corrcoef(diagonal.T)[0, 1]) < 0.03 < 0.9 < torch.corrcoef(full.T)[0, 1]
+    with pytest.raises(ValueError, match="covariance must be one of"):
+        sampling.fitted_gaussian_codes(codes, 5, generator, "spherical")
+
+
+def test_active_dimensions_count_the_codes_that_vary():
+    mu = torch.cat([torch.randn(1000, 3), torch.full((1000, 2), 0.5) + 0.01 * torch.randn(1000, 2)], dim=1)
+    assert sampling.active_dimensions(mu) == 3
+
+
+def test_a_judge_trains_and_reads_features_and_probabilities(mnist_root):
+    train_set = convae.load_dataset("mnist", "train", mnist_root)
+    judge = sampling.train_judge(train_set, epochs=1, seed=0)
+    assert isinstance(judge, convae.Classifier) and judge.latent_dim == 64 and not judge.training
+    features, probabilities = sampling.judge_features(judge, train_set.images[:50])
+    assert features.shape == (50, 64) and (features >= 0).all()  # after the ReLU
+    assert torch.allclose(probabilities.sum(dim=1), torch.ones(50), atol=1e-5)
+    again = sampling.train_judge(train_set, epochs=1, seed=0)
+    assert all(torch.equal(a, b) for a, b in zip(judge.state_dict().values(), again.state_dict().values()))
+
+
+def test_the_stored_study_covers_every_way_beta_and_seed():
+    stored = load_result("vae_study")
+    assert stored["command"].startswith("python -m convae vae-study") and not stored["quick"]
+    assert [run["seed"] for run in stored["runs"]] == list(SEEDS) and stored["betas"] == list(BETAS)
+    for run in stored["runs"]:
+        assert set(run["autoencoder"]["samples"]) == {"N(0, I)", "fitted, diagonal", "fitted, full"}
+        assert set(run["vae"]) == {f"{beta:g}" for beta in BETAS}
+        assert run["floor"]["frechet"] < 2 and run["judge_accuracy"] > 0.8
+
+
+def test_the_shipped_judge_and_beta_vaes_are_the_studys_first_seed(fashion_test_set):
+    stored = load_result("vae_study")["runs"][0]
+    judge = convae.load_pretrained("fashion-mnist-judge")
+    assert convae.evaluate_classifier(judge, fashion_test_set)["accuracy"] == pytest.approx(
+        stored["judge_accuracy"], abs=2e-3)
+    for beta in BETAS:
+        vae = convae.load_pretrained(vae_name(beta).removesuffix(".pt"))
+        assert convae.pretrained_metadata(vae_name(beta).removesuffix(".pt"))["recipe"]["beta"] == beta
+        measured = convae.evaluate_vae(vae, fashion_test_set)
+        assert measured["elbo_loss"] == pytest.approx(stored["vae"][f"{beta:g}"]["elbo_loss"], rel=1e-3)
+
+
+def test_a_quick_study_writes_its_result_and_models_into_the_folder_it_is_given(tmp_path, fashion_test_set):
+    assert main(["vae-study", "--quick", "--out", str(tmp_path)]) == 0
+    written = json.loads((tmp_path / "vae_study.json").read_text())
+    assert written["quick"] and len(written["runs"]) == len(SEEDS)
+    assert isinstance(convae.load_checkpoint(tmp_path / "fashion-mnist-judge.pt").model, convae.Classifier)
+    assert convae.load_checkpoint(tmp_path / vae_name(4.0)).metadata["recipe"]["beta"] == 4.0
