@@ -34,9 +34,10 @@ def test_committed_assets_match_a_fresh_export(tmp_path, fashion_test_set):
     sizes = export_web(tmp_path)
     committed = ROOT / "book" / "_explorer"
     # The weights are stored, not computed: they must match to the byte.
-    assert (tmp_path / "decoder.bin").read_bytes() == (committed / "decoder.bin").read_bytes()
+    for weights in ("decoder.bin", "vae-decoder.bin"):
+        assert (tmp_path / weights).read_bytes() == (committed / weights).read_bytes(), weights
     fresh, stored = (json.loads((folder / "explorer.json").read_text()) for folder in (tmp_path, committed))
-    for key in ("format", "latent_dim", "weights", "classes", "model"):
+    for key in ("format", "latent_dim", "weights", "classes", "model", "vae"):
         assert fresh[key] == stored[key], key
     assert fresh["points"]["labels"] == stored["points"]["labels"]
 
@@ -48,8 +49,8 @@ def test_committed_assets_match_a_fresh_export(tmp_path, fashion_test_set):
     ]:
         torch.testing.assert_close(torch.tensor(got), torch.tensor(expected), rtol=1e-5, atol=atol,
                                    msg=lambda message, name=name: f"{name}: {message}")
-    assert sizes["decoder.bin"] == 4 * convae.count_parameters(convae.Decoder())
-    assert sum(sizes.values()) < 300_000
+    assert sizes["decoder.bin"] == sizes["vae-decoder.bin"] == 4 * convae.count_parameters(convae.Decoder())
+    assert sum(sizes.values()) < 400_000  # two decoders and the map
 
 
 def require_browser() -> None:
@@ -123,6 +124,32 @@ def test_javascript_decoder_matches_pytorch(explorer_page):
         return (performance.now() - start) / 200; }""", z[0].tolist())
     print(f"max |JS - PyTorch| = {difference:.2e}; {timing:.2f} ms per decode in headless Chromium")
     assert difference <= 1e-4
+
+
+def test_javascript_vae_decoder_matches_pytorch(explorer_page):
+    page, _, _ = explorer_page
+    z = torch.randn(6, 12, generator=torch.Generator().manual_seed(1))  # codes from the prior
+    decoded = page.evaluate("async (zs) => { const api = await window.convaeExplorer; return zs.map(api.decodeVae); }",
+                            z.tolist())
+    with torch.no_grad():
+        expected = convae.load_pretrained("fashion-mnist-vae-latent12").decoder(z)
+    assert (torch.tensor(decoded).reshape(6, 1, 28, 28) - expected).abs().max().item() <= 1e-4
+
+
+def test_the_sample_button_draws_a_new_garment_each_press(explorer_page):
+    page, requested, _ = explorer_page
+    assert any(url.endswith("vae-decoder.bin") for url in requested)
+    first = canvas_pixels(page, ".cx-sample")
+    greys = page.evaluate("""() => Array.from(document.querySelector('.cx-sample').getContext('2d')
+        .getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))""")  # (784,), 255 is paper
+    inked = sum(grey < 240 for grey in greys)
+    assert 20 < inked < 700 and max(greys) - min(greys) > 100, \
+        f"{inked} of 784 pixels inked, greys {min(greys)} to {max(greys)}: a blank or solid image, not a garment"
+    button = page.get_by_role("button", name="Sample")
+    button.focus()
+    page.keyboard.press("Enter")  # the button works from the keyboard
+    assert canvas_pixels(page, ".cx-sample") != first
+    assert "sample 2" in page.locator(".cx-sampler .cx-status").inner_text()
 
 
 def canvas_pixels(page, selector: str) -> str:

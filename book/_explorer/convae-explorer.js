@@ -1,6 +1,7 @@
 // convae latent explorer: the trained decoder, run in the browser with no library and no server.
-// It reads explorer.json (shapes, latent ranges, PCA map) and decoder.bin (float32 weights)
-// written by `python -m convae export-web`, and mirrors convae.models.Decoder exactly:
+// It reads explorer.json (shapes, latent ranges, PCA map), decoder.bin and vae-decoder.bin (float32
+// weights of the autoencoder's and chapter 8's VAE's decoders) written by `python -m convae
+// export-web`, and runs either decoder the same way, mirroring convae.models.Decoder exactly:
 // Linear -> view (64, 3, 3) -> ConvTranspose2d + ReLU -> ConvTranspose2d + ReLU -> ConvTranspose2d + Sigmoid.
 (function () {
   "use strict";
@@ -54,11 +55,12 @@
     return values;
   }
 
-  function makeDecoder(manifest, buffer) {
+  function makeDecoder(latentDim, weights, buffer) {
+    // weights: the manifest's entry for one weights file (its name and where each tensor sits)
     const all = new Float32Array(buffer);
     const t = {};
-    for (const { name, offset, length, shape } of manifest.weights.tensors) {
-      if (offset + length > all.length) throw new Error(`decoder.bin is too short for ${name}`);
+    for (const { name, offset, length, shape } of weights.tensors) {
+      if (offset + length > all.length) throw new Error(`${weights.file} is too short for ${name}`);
       t[name] = { data: all.subarray(offset, offset + length), shape };
     }
     const layer = (name, stride, padding, outputPadding) => ({
@@ -71,7 +73,7 @@
     const fcSize = t["fc.bias"].data.length; // 576 = 64 * 3 * 3
 
     return function decode(z) {
-      if (z.length !== manifest.latent_dim) throw new Error(`expected ${manifest.latent_dim} numbers, got ${z.length}`);
+      if (z.length !== latentDim) throw new Error(`expected ${latentDim} numbers, got ${z.length}`);
       const h = linear(z, t["fc.weight"].data, t["fc.bias"].data, fcSize); // (576,) seen as (64, 3, 3)
       const a = convTranspose2d(h, 64, 3, deconv1); // (32, 6, 6)
       const b = convTranspose2d(relu(a.values), a.channels, a.size, deconv2); // (16, 12, 12)
@@ -80,6 +82,29 @@
       for (let i = 0; i < image.length; i++) image[i] = 1 / (1 + Math.exp(-c.values[i])); // Sigmoid
       return image;
     };
+  }
+
+  // ---- random codes -------------------------------------------------------------------------
+
+  function mulberry32(seed) {
+    // a small seeded generator of uniform numbers in [0, 1): the same samples on every visit
+    return function next() {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function standardNormal(uniform, n) {
+    // n draws from N(0, 1) by the Box–Muller transform of pairs of uniform numbers
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i += 2) {
+      const radius = Math.sqrt(-2 * Math.log(1 - uniform())), angle = 2 * Math.PI * uniform();
+      z[i] = radius * Math.cos(angle);
+      if (i + 1 < n) z[i + 1] = radius * Math.sin(angle);
+    }
+    return z;
   }
 
   // ---- drawing ------------------------------------------------------------------------------
@@ -117,6 +142,26 @@
     Object.assign(node, attributes);
     if (parent) parent.appendChild(node);
     return node;
+  }
+
+  function buildSampler(root, latentDim, decodeVae) {
+    // z ~ N(0, I), the VAE's prior, through the VAE's decoder (chapter 8)
+    const panel = element("div", { className: "cx-sampler" }, root);
+    element("h3", { textContent: "Sample from the VAE" }, panel);
+    const canvas = element("canvas", { className: "cx-image cx-sample", width: 28, height: 28 }, panel);
+    canvas.setAttribute("aria-label", "image decoded from a random code");
+    const caption = element("p", { className: "cx-status" }, panel);
+    const uniform = mulberry32(0);
+    let count = 0;
+    function sample() {
+      const z = standardNormal(uniform, latentDim);
+      drawImage(canvas, decodeVae(z));
+      count += 1;
+      caption.textContent = `sample ${count}: the VAE's decoder on a random code z ~ N(0, I), its prior`;
+    }
+    const controls = element("div", { className: "cx-controls" }, panel);
+    element("button", { type: "button", textContent: "Sample", onclick: sample }, controls);
+    sample();
   }
 
   function buildExplorer(root, manifest, decode) {
@@ -241,10 +286,13 @@
     const base = root.dataset.assets;
     const manifest = await (await fetch(`${base}/explorer.json`)).json();
     if (manifest.format !== "convae-explorer/1") throw new Error(`unknown explorer format ${manifest.format}`);
-    const buffer = await (await fetch(`${base}/${manifest.weights.file}`)).arrayBuffer();
-    const decode = makeDecoder(manifest, buffer);
+    const weights = async (entry) => (await fetch(`${base}/${entry.file}`)).arrayBuffer();
+    const decode = makeDecoder(manifest.latent_dim, manifest.weights, await weights(manifest.weights));
+    const vae = manifest.vae;
+    const decodeVae = makeDecoder(vae.latent_dim, vae.weights, await weights(vae.weights));
     buildExplorer(root, manifest, decode);
-    return { decode: (z) => Array.from(decode(z)), manifest };
+    buildSampler(root, vae.latent_dim, decodeVae);
+    return { decode: (z) => Array.from(decode(z)), decodeVae: (z) => Array.from(decodeVae(z)), manifest };
   }
 
   const root = document.getElementById("convae-explorer");

@@ -4,7 +4,9 @@ The book's in-browser explorer (book/_explorer/convae-explorer.js) reads them an
 in JavaScript, so the published page needs no Python kernel.
 
 * `decoder.bin`: the decoder's float32 weights, little-endian, one tensor after another;
-* `explorer.json`: where each tensor sits in that file, the latent ranges, the PCA basis and mean
+* `vae-decoder.bin`: the same for the decoder of chapter 8's VAE, whose prior N(0, I) the page
+  samples;
+* `explorer.json`: where each tensor sits in those files, the latent ranges, the PCA basis and mean
   that map the 12-d codes to the plane and back, and a sample of test codes on that plane.
 """
 
@@ -23,6 +25,8 @@ from ..widgets import latent_ranges
 
 FORMAT = "convae-explorer/1"
 DEFAULT_OUT = Path("book/_explorer")
+VAE_NAME = "fashion-mnist-vae-latent12"  # the VAE whose decoder the page's sample button runs
+MODEL_KEYS = ("dataset", "test_metrics", "command")  # what the page's manifest tells of each model
 
 
 def _rounded(values: torch.Tensor, digits: int) -> list:
@@ -31,7 +35,7 @@ def _rounded(values: torch.Tensor, digits: int) -> list:
 
 def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points: int = 3000,
                seed: int = 0) -> dict[str, int]:
-    """Write `decoder.bin` and `explorer.json` into `out`; return their sizes in bytes."""
+    """Write `decoder.bin`, `vae-decoder.bin` and `explorer.json` into `out`; return their sizes in bytes."""
     model = load_pretrained(name)
     test_set = load_dataset(name, "test")
     codes = encode(model.encoder, test_set)  # (N, latent_dim)
@@ -45,24 +49,37 @@ def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points:
     chosen = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed))[:num_points]
     plane = (codes[chosen] - mean) @ basis.T  # (num_points, 2)
 
-    tensors, blob = [], bytearray()
-    for tensor_name, tensor in model.decoder.state_dict().items():
-        data = tensor.detach().cpu().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
-        tensors.append({"name": tensor_name, "shape": list(tensor.shape), "offset": len(blob) // 4,
-                        "length": tensor.numel()})
-        blob += data
+    vae = load_pretrained(VAE_NAME)
+    weights, blob = _decoder_weights(model.decoder, "decoder.bin")
+    vae_weights, vae_blob = _decoder_weights(vae.decoder, "vae-decoder.bin")
     manifest = {
         "format": FORMAT,
         "latent_dim": model.latent_dim,
-        "weights": {"file": "decoder.bin", "sha256": hashlib.sha256(blob).hexdigest(), "tensors": tensors},
+        "weights": weights,
         "ranges": _rounded(torch.tensor(latent_ranges(codes)), 4),
         "pca": {"mean": mean.tolist(), "basis": basis.tolist()},
         "points": {"xy": _rounded(plane.flatten(), 3), "labels": test_set.labels[chosen].tolist()},
         "classes": test_set.classes,
-        "model": {key: pretrained_metadata(name).get(key) for key in ("dataset", "test_metrics", "command")},
+        "model": {key: pretrained_metadata(name).get(key) for key in MODEL_KEYS},
+        "vae": {"latent_dim": vae.latent_dim, "weights": vae_weights,
+                "model": {key: pretrained_metadata(VAE_NAME).get(key) for key in MODEL_KEYS}},
     }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "decoder.bin").write_bytes(bytes(blob))
+    (out / "decoder.bin").write_bytes(blob)
+    (out / "vae-decoder.bin").write_bytes(vae_blob)
     (out / "explorer.json").write_text(json.dumps(manifest, separators=(",", ":")) + "\n")
-    return {path.name: path.stat().st_size for path in (out / "decoder.bin", out / "explorer.json")}
+    written = ("decoder.bin", "vae-decoder.bin", "explorer.json")
+    return {file: (out / file).stat().st_size for file in written}
+
+
+def _decoder_weights(decoder: torch.nn.Module, file: str) -> tuple[dict, bytes]:
+    """(the manifest's entry for a decoder's weights file, the file's bytes): float32, little-endian,
+    one tensor after another in state-dict order."""
+    tensors, blob = [], bytearray()
+    for tensor_name, tensor in decoder.state_dict().items():
+        data = tensor.detach().cpu().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
+        tensors.append({"name": tensor_name, "shape": list(tensor.shape), "offset": len(blob) // 4,
+                        "length": tensor.numel()})
+        blob += data
+    return {"file": file, "sha256": hashlib.sha256(blob).hexdigest(), "tensors": tensors}, bytes(blob)
