@@ -46,7 +46,9 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, env: dict[str, str] |
                             timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(folder)}})
     started, failure = time.perf_counter(), None
     try:
-        client.execute(env={**os.environ, **(env or {})})
+        # cleanup_kc: shut the kernel down afterwards (given a kernel manager, nbclient would leave it
+        # running, holding its memory until the test session ends)
+        client.execute(cleanup_kc=True, env={**os.environ, **(env or {})})
     except CellExecutionError as error:
         failure = ANSI_COLOURS.sub("", str(error))
     return time.perf_counter() - started, failure

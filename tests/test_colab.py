@@ -69,8 +69,10 @@ def test_chapter_runs_in_colab_and_keeps_its_packages(chapter, colab, package_so
     content = tmp_path / "content"  # Colab's empty working folder
     content.mkdir()
 
+    # cleanup_kc: shut the kernel down afterwards (with a kernel manager of its own, nbclient would
+    # leave it running, holding its memory until the test session ends)
     NotebookClient(notebook, km=colab.kernel_manager(), timeout=CELL_TIMEOUT,
-                   resources={"metadata": {"path": str(content)}}).execute(env=kernel_environment())
+                   resources={"metadata": {"path": str(content)}}).execute(cleanup_kc=True, env=kernel_environment())
 
     printed = "".join(out.get("text", "") for out in install.outputs if out.output_type == "stream")
     assert INSTALLED_LINE.fullmatch(printed), f"the install cell should print one line, printed:\n{printed}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +42,11 @@ def test_committed_assets_match_a_fresh_export(tmp_path, fashion_test_set):
     for key in ("format", "latent_dim", "weights", "classes", "model", "vae"):
         assert fresh[key] == stored[key], key
     assert fresh["points"]["labels"] == stored["points"]["labels"]
+    # Each committed weights file is the one its manifest entry names, to the SHA-256.
+    for entry in (stored["weights"], stored["vae"]["weights"]):
+        assert hashlib.sha256((committed / entry["file"]).read_bytes()).hexdigest() == entry["sha256"], entry["file"]
+    assert stored["vae"]["weights"]["file"] == "vae-decoder.bin"
+    assert stored["vae"]["latent_dim"] == stored["latent_dim"] == 12
 
     for name, got, expected, atol in [
         ("pca.mean", fresh["pca"]["mean"], stored["pca"]["mean"], PCA_ATOL),
@@ -69,7 +76,9 @@ def built_book(tmp_path_factory) -> Path:
     """The whole book built from the stored notebook outputs (no execution), into a temporary folder."""
     require_browser()
     out = tmp_path_factory.mktemp("book")
-    config = (ROOT / "_config.yml").read_text().replace("execute_notebooks: force", "execute_notebooks: \"off\"")
+    # The stored outputs are what the book shows: build with execution off, whatever _config.yml says.
+    config, found = re.subn(r"execute_notebooks: *\S+", 'execute_notebooks: "off"', (ROOT / "_config.yml").read_text())
+    assert found == 1, "_config.yml has no execute_notebooks setting to turn off"
     (out / "_config.yml").write_text(config)
     subprocess.run([Path(sys.executable).parent / "jupyter-book", "build", str(ROOT), "--path-output", str(out),
                     "--config", str(out / "_config.yml"), "--quiet"], check=True)
@@ -149,7 +158,8 @@ def test_the_sample_button_draws_a_new_garment_each_press(explorer_page):
     button.focus()
     page.keyboard.press("Enter")  # the button works from the keyboard
     assert canvas_pixels(page, ".cx-sample") != first
-    assert "sample 2" in page.locator(".cx-sampler .cx-status").inner_text()
+    caption = page.locator(".cx-sampler .cx-status").inner_text()
+    assert "sample 2" in caption and "N(0, I)" in caption, caption
 
 
 def canvas_pixels(page, selector: str) -> str:

@@ -151,13 +151,13 @@
     const canvas = element("canvas", { className: "cx-image cx-sample", width: 28, height: 28 }, panel);
     canvas.setAttribute("aria-label", "image decoded from a random code");
     const caption = element("p", { className: "cx-status" }, panel);
-    const uniform = mulberry32(0);
+    const uniform = mulberry32(0); // seeded: every visit shows the same sequence of samples
     let count = 0;
     function sample() {
-      const z = standardNormal(uniform, latentDim);
+      const z = standardNormal(uniform, latentDim); // advances the generator: a new code each press
       drawImage(canvas, decodeVae(z));
       count += 1;
-      caption.textContent = `sample ${count}: the VAE's decoder on a random code z ~ N(0, I), its prior`;
+      caption.textContent = `sample ${count}: decoded from a random code z drawn from the VAE's prior, N(0, I)`;
     }
     const controls = element("div", { className: "cx-controls" }, panel);
     element("button", { type: "button", textContent: "Sample", onclick: sample }, controls);

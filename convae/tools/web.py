@@ -50,36 +50,40 @@ def export_web(out: Path = DEFAULT_OUT, name: str = "fashion-mnist", num_points:
     plane = (codes[chosen] - mean) @ basis.T  # (num_points, 2)
 
     vae = load_pretrained(VAE_NAME)
-    weights, blob = _decoder_weights(model.decoder, "decoder.bin")
-    vae_weights, vae_blob = _decoder_weights(vae.decoder, "vae-decoder.bin")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": FORMAT,
         "latent_dim": model.latent_dim,
-        "weights": weights,
+        "weights": _write_decoder(model.decoder, out / "decoder.bin"),
         "ranges": _rounded(torch.tensor(latent_ranges(codes)), 4),
         "pca": {"mean": mean.tolist(), "basis": basis.tolist()},
         "points": {"xy": _rounded(plane.flatten(), 3), "labels": test_set.labels[chosen].tolist()},
         "classes": test_set.classes,
-        "model": {key: pretrained_metadata(name).get(key) for key in MODEL_KEYS},
-        "vae": {"latent_dim": vae.latent_dim, "weights": vae_weights,
-                "model": {key: pretrained_metadata(VAE_NAME).get(key) for key in MODEL_KEYS}},
+        "model": _model_entry(name),
+        "vae": {"latent_dim": vae.latent_dim, "weights": _write_decoder(vae.decoder, out / "vae-decoder.bin"),
+                "model": _model_entry(VAE_NAME)},
     }
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "decoder.bin").write_bytes(blob)
-    (out / "vae-decoder.bin").write_bytes(vae_blob)
     (out / "explorer.json").write_text(json.dumps(manifest, separators=(",", ":")) + "\n")
     written = ("decoder.bin", "vae-decoder.bin", "explorer.json")
     return {file: (out / file).stat().st_size for file in written}
 
 
-def _decoder_weights(decoder: torch.nn.Module, file: str) -> tuple[dict, bytes]:
-    """(the manifest's entry for a decoder's weights file, the file's bytes): float32, little-endian,
-    one tensor after another in state-dict order."""
+def _write_decoder(decoder: torch.nn.Module, path: Path) -> dict:
+    """Write a decoder's weights to `path` (float32, little-endian, one tensor after another in
+    state-dict order) and return the manifest's entry for that file: its name, SHA-256 and where
+    each tensor sits, counted in floats."""
     tensors, blob = [], bytearray()
     for tensor_name, tensor in decoder.state_dict().items():
         data = tensor.detach().cpu().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
         tensors.append({"name": tensor_name, "shape": list(tensor.shape), "offset": len(blob) // 4,
                         "length": tensor.numel()})
         blob += data
-    return {"file": file, "sha256": hashlib.sha256(blob).hexdigest(), "tensors": tensors}, bytes(blob)
+    path.write_bytes(bytes(blob))
+    return {"file": path.name, "sha256": hashlib.sha256(blob).hexdigest(), "tensors": tensors}
+
+
+def _model_entry(name: str) -> dict:
+    """What the manifest tells of a shipped model: its data set, test metrics and training command."""
+    metadata = pretrained_metadata(name)
+    return {key: metadata.get(key) for key in MODEL_KEYS}
