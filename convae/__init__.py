@@ -29,10 +29,11 @@ from .evaluate import (
 )
 from .history import History
 from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder, count_parameters, forward_flops
-from .recipe import QUICK, SHIPPED, Recipe, learning_rates
+from .recipe import QUICK, SHIPPED, Recipe
 from .results import load_result
-from .runs import TrainedAutoencoder, train_recipe
+from .runs import TrainedModel, train_recipe
 from .runtime import pick_device, seed_everything
+from .schedule import learning_rates
 from .train import autoencoder_steps, classifier_steps, train_autoencoder
 from .vae import evaluate_vae, kl_to_standard_normal, train_vae, vae_loss, vae_steps
 from .version import __version__
@@ -40,7 +41,7 @@ from .version import __version__
 __all__ = [
     "PRETRAINED", "QUICK", "SHIPPED", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
     "DataUnavailableError", "Decoder", "DenseAutoencoder", "Encoder", "History", "ImageSet", "PairedGap",
-    "ReadyAutoencoder", "Recipe", "TrainedAutoencoder", "__version__", "add_noise", "autoencoder_steps", "batches",
+    "ReadyAutoencoder", "Recipe", "TrainedModel", "__version__", "add_noise", "autoencoder_steps", "batches",
     "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
     "evaluate_classifier", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
     "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",

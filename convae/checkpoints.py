@@ -9,6 +9,7 @@ class. A SHA-256 digest of the weights, stored beside them, catches a file alter
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -19,108 +20,16 @@ import torch
 from torch import nn
 
 from .files import write_atomically
-from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
+from .kinds import class_names, kind_of_class
 from .version import __version__
 
 FORMAT = "convae-checkpoint/1"
 RESERVED_KEYS = ("model_class", "model_config", "convae_version", "torch_version")  # metadata save_checkpoint writes
 PLAIN_VALUES = (type(None), bool, int, float, str)  # what metadata may hold, in lists and dicts too
-MODEL_CLASSES: dict[str, type[nn.Module]] = {
-    cls.__name__: cls for cls in (Encoder, Decoder, Autoencoder, Classifier, DenseAutoencoder, VAE)
-}
-PRETRAINED = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
-    "fashion-mnist": (
-        "fashion-mnist-latent12.pt",
-        "27f7dfa8741a3344b50b04e23af2557a7515e801875fb89f0cb048852d2f6b16",
-    ),
-    # chapters 6 and 7: by latent size, other seeds, denoising (σ = 0.3), one class held out; 6 epochs each
-    "fashion-mnist-latent2-6ep": (
-        "fashion-mnist-latent2-6ep.pt",
-        "e3e15654188ea8892850f9aac2ec47c3d591e04301afd5a36894088d770c9ff7",
-    ),
-    "fashion-mnist-latent4-6ep": (
-        "fashion-mnist-latent4-6ep.pt",
-        "a70225ff12c4feddd11b24a381ff9a544f9fba32512e6670d89d166b536980dd",
-    ),
-    "fashion-mnist-latent8-6ep": (
-        "fashion-mnist-latent8-6ep.pt",
-        "6c1276d92bc802e15ecbeaa42bd8145e97daff4a21e3a8dca3934ecbec757dc7",
-    ),
-    "fashion-mnist-latent12-6ep": (
-        "fashion-mnist-latent12-6ep.pt",
-        "8818a812ce9aea10ad27e9d8915db7f0ece7305183a4592b949a763083448f03",
-    ),
-    "fashion-mnist-latent16-6ep": (
-        "fashion-mnist-latent16-6ep.pt",
-        "c18c013576192a09e2140013873633f86d4f7e7982089fd43a6a5b1bb3fbb19c",
-    ),
-    "fashion-mnist-latent32-6ep": (
-        "fashion-mnist-latent32-6ep.pt",
-        "9c5088305621711814b9f3cada080d4531202bec5d50fe75e23c808f8611bc92",
-    ),
-    "fashion-mnist-latent12-6ep-seed1": (
-        "fashion-mnist-latent12-6ep-seed1.pt",
-        "5706fbb7b1d4fd436d4991f378ab2cd4425e40cff108be4d10b1673401512ee9",
-    ),
-    "fashion-mnist-latent12-6ep-seed2": (
-        "fashion-mnist-latent12-6ep-seed2.pt",
-        "fe968a774793f47d85d839d040683b77af5f09718f9462b72128550bef038259",
-    ),
-    # chapter 6: dense autoencoders, the same recipe (python -m convae why-convolutions), seed 0
-    "fashion-mnist-dense38-6ep": (
-        "fashion-mnist-dense38-6ep.pt",
-        "b168cdedef1a6e6cd311f8d7c0e67387238a04128f4bde46eeefd614e16fd9e7",
-    ),
-    "fashion-mnist-dense256-6ep": (
-        "fashion-mnist-dense256-6ep.pt",
-        "777438aaaa751746b90310ab93f8b4be2cb7694737496f487262872db40fcbf0",
-    ),
-    # chapter 8: variational autoencoders (python -m convae train --model vae), latent 12 and 2
-    "fashion-mnist-vae-latent12": (
-        "fashion-mnist-vae-latent12.pt",
-        "53e99a2e4983d0a7e9b83035989716eb27c4b1c242d7f5df51083fbeada5e930",
-    ),
-    "fashion-mnist-vae-latent2": (
-        "fashion-mnist-vae-latent2.pt",
-        "1ad5d2ad1adb997443d5b41faafdb79d071a6ddfe6692622bbfd74b8e7d89904",
-    ),
-    # chapter 8: the judge of samples and VAEs at three β (python -m convae vae-study), seed 0
-    "fashion-mnist-judge": (
-        "fashion-mnist-judge.pt",
-        "8dba9c99e3e252db799dc50923d312895408d148fc84300c841496df9dbf6f2c",
-    ),
-    "fashion-mnist-vae-beta0.1-6ep": (
-        "fashion-mnist-vae-beta0.1-6ep.pt",
-        "d7a6326aed4aef5ce8c59ac808eb9acf92a89b63a991d8dba388af2971971c83",
-    ),
-    "fashion-mnist-vae-beta1-6ep": (
-        "fashion-mnist-vae-beta1-6ep.pt",
-        "a66b1ccb33e5f4fd15ce2ec429f26394cb1ab520dd699c35f0309b98357086e5",
-    ),
-    "fashion-mnist-vae-beta4-6ep": (
-        "fashion-mnist-vae-beta4-6ep.pt",
-        "19b8c36ff398f97d77252a72b55ce6fe222cedcb1415df36f0d7268cbea755d3",
-    ),
-    "fashion-mnist-denoising-6ep": (
-        "fashion-mnist-denoising-6ep.pt",
-        "2232c58c6a2fa4fce6f0b8a514b33fd1454224f32c6e66a23ff9aa338645a819",
-    ),
-    "fashion-mnist-without-trouser-6ep": (
-        "fashion-mnist-without-trouser-6ep.pt",
-        "19ead99bcbbdf633e37de9c656af130d6c9b86e4ef8802e734cf92aa999f049f",
-    ),
-    "fashion-mnist-without-bag-6ep": (
-        "fashion-mnist-without-bag-6ep.pt",
-        "aad20d9205344887950a82540e49e81e0801428581e12316b8c3a6267f3fcd28",
-    ),
-    "fashion-mnist-without-ankle-boot-6ep": (
-        "fashion-mnist-without-ankle-boot-6ep.pt",
-        "2c48a9d1be8c170f59da546fb9e0e20d884510c2e1f8dfd05f8913b844ae3d00",
-    ),
-    "fashion-mnist-without-shirt-6ep": (
-        "fashion-mnist-without-shirt-6ep.pt",
-        "7828ba18614db87db88e0e3f0e0a23e6081fb780cfc8f70663edd33b793440cb",
-    ),
+PRETRAINED: dict[str, tuple[str, str]] = {  # name -> (file inside convae/pretrained/, SHA-256 of that file)
+    name: (entry["file"], entry["sha256"])
+    for name, entry in json.loads((resources.files("convae") / "pretrained" / "manifest.json").read_text())[
+        "weights"].items()
 }
 
 
@@ -178,8 +87,8 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, **metadata: Any) 
     `metadata` may hold numbers, strings, None, and lists and dicts of them.
     """
     class_name = type(model).__name__
-    if class_name not in MODEL_CLASSES:
-        raise TypeError(f"save_checkpoint expects one of {tuple(MODEL_CLASSES)}, got {class_name}")
+    if kind_of_class(class_name) is None:
+        raise TypeError(f"save_checkpoint expects one of {class_names()}, got {class_name}")
     reserved = sorted(set(metadata) & set(RESERVED_KEYS))
     if reserved:
         raise ValueError(f"metadata may not set {reserved}: save_checkpoint writes them itself")
@@ -212,8 +121,9 @@ def load_checkpoint(
     payload = _read_payload(path)
     metadata = payload["metadata"]
     class_name = metadata.get("model_class")
-    if class_name not in MODEL_CLASSES:
-        raise CheckpointError(f"{path}: unknown model class {class_name!r}; expected one of {tuple(MODEL_CLASSES)}")
+    kind = kind_of_class(class_name) if isinstance(class_name, str) else None
+    if kind is None:
+        raise CheckpointError(f"{path}: unknown model class {class_name!r}; expected one of {class_names()}")
     if model_class is not None and class_name != model_class.__name__:
         raise CheckpointError(f"{path} holds {_article(class_name)}, not the expected {model_class.__name__}")
     config = _model_config(metadata)
@@ -225,7 +135,7 @@ def load_checkpoint(
     if weights_digest(state_dict) != payload["weights_sha256"]:
         raise CheckpointError(f"{path}: the weights do not match their stored SHA-256: the file was altered")
     try:
-        model = MODEL_CLASSES[class_name](**config)
+        model = kind.network(**config)
         model.load_state_dict(state_dict, strict=True)
     except (TypeError, ValueError, RuntimeError) as error:
         raise CheckpointError(f"{path}: the weights do not fit {_article(class_name)}({config}): {error}") from error

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import ImageSet, batches
+from .data import ImageSet
 from .models import Encoder
 
 EVAL_BATCH_SIZE = 1000
@@ -27,22 +27,28 @@ def evaluating(model: nn.Module) -> Iterator[torch.device]:
         model.train(was_training)
 
 
-def map_batches(
-    model: nn.Module, data: ImageSet, step: Callable[[torch.Tensor], torch.Tensor]
+def infer(
+    model: nn.Module, inputs: torch.Tensor, step: Callable[[torch.Tensor], torch.Tensor] | None = None
 ) -> torch.Tensor:
-    """Run `step` on every batch of `data` with `model` in eval mode; concatenate the results."""
+    """`step(batch)` (by default `model(batch)`) on every 1,000 rows of `inputs`, on the model's
+    device, in eval mode and without gradients (the model's mode is restored after); the results,
+    concatenated on the CPU. Every batched inference in convae goes through here."""
+    step = model if step is None else step
+    with evaluating(model) as device:
+        return torch.cat([step(batch.to(device)).cpu() for batch in inputs.split(EVAL_BATCH_SIZE)])
+
+
+def images_of(data: ImageSet) -> torch.Tensor:
+    """The (N, 1, 28, 28) images of `data`, which must be an ImageSet."""
     if not isinstance(data, ImageSet):
         raise TypeError(f"expected a convae.ImageSet (from load_dataset), got {type(data).__name__}; "
                         "for a batch of images use convae.reconstruct or call the model")
-    with evaluating(model) as device:
-        pieces = batches(data.images, data.labels, EVAL_BATCH_SIZE)
-        return torch.cat([step(images.to(device)).cpu() for images, _ in pieces])
+    return data.images
 
 
 def reconstruct(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     """The model's output for an (N, 1, 28, 28) batch, on the CPU, wherever the model lives."""
-    with evaluating(model) as device:
-        return model(images.to(device)).cpu()  # (N, 1, 28, 28)
+    return infer(model, images)  # (N, 1, 28, 28)
 
 
 def _per_image_losses(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -54,19 +60,19 @@ def _per_image_losses(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 
 def reconstruction_errors(model: nn.Module, data: ImageSet) -> torch.Tensor:
     """Mean squared error of each image's reconstruction: shape (N,)."""
-    return map_batches(model, data, lambda images: _per_image_losses(model, images))[:, 0]
+    return infer(model, images_of(data), lambda images: _per_image_losses(model, images))[:, 0]
 
 
 def evaluate_autoencoder(model: nn.Module, data: ImageSet) -> dict[str, float]:
     """Mean per-pixel MSE and binary cross-entropy of the reconstructions of `data`."""
-    losses = map_batches(model, data, lambda images: _per_image_losses(model, images))  # (N, 2)
+    losses = infer(model, images_of(data), lambda images: _per_image_losses(model, images))  # (N, 2)
     mse, bce = losses.double().mean(dim=0).tolist()
     return {"mse": mse, "bce": bce}
 
 
 def predict_logits(model: nn.Module, data: ImageSet) -> torch.Tensor:
     """The classifier's logits for every image: shape (N, num_classes)."""
-    return map_batches(model, data, model)
+    return infer(model, images_of(data))
 
 
 def evaluate_classifier(model: nn.Module, data: ImageSet) -> dict[str, float]:
@@ -78,7 +84,7 @@ def evaluate_classifier(model: nn.Module, data: ImageSet) -> dict[str, float]:
 
 def encode(encoder: Encoder, data: ImageSet) -> torch.Tensor:
     """The latent code of every image: shape (N, latent_dim)."""
-    return map_batches(encoder, data, encoder)
+    return infer(encoder, images_of(data))
 
 
 def confusion_matrix(model: nn.Module, data: ImageSet) -> torch.Tensor:

@@ -11,23 +11,21 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import torch
-
 from .checks import whole_number
+from .kinds import trainable_kind
 
-MODELS = ("autoencoder", "vae")
 LOSSES = ("mse", "bce")
 SCHEDULES = ("constant", "onecycle")
-WARMUP_FRACTION = 0.15  # one-cycle: the share of the steps spent raising the learning rate
 
 
 @dataclass(frozen=True)
 class Recipe:
     """How an autoencoder is trained; the defaults are the shipped model's."""
 
-    model: str = "autoencoder"  # "autoencoder", or "vae": a variational autoencoder (chapter 8)
+    model: str = "autoencoder"  # its kind in convae.kinds.KINDS, which checks the rest: "dense", "vae", …
     dataset: str = "fashion-mnist"  # "fashion-mnist" or "mnist"
     latent_dim: int = 12  # numbers in each code
+    hidden: int | None = None  # a dense autoencoder's hidden units (model="dense" only)
     epochs: int = 28  # passes over the training images
     batch_size: int = 128  # images per optimizer step
     lr: float = 1e-2  # Adam's learning rate; with "onecycle", its peak
@@ -43,6 +41,8 @@ class Recipe:
         """Refuse a setting that cannot work, before any training starts."""
         for name in ("latent_dim", "epochs", "batch_size"):
             whole_number(getattr(self, name), name)
+        if self.hidden is not None:
+            whole_number(self.hidden, "hidden")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.schedule not in SCHEDULES:
@@ -51,13 +51,9 @@ class Recipe:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if not self.noise >= 0:
             raise ValueError(f"noise must not be negative, got {self.noise!r}")
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         if not (math.isfinite(self.beta) and self.beta >= 0):
             raise ValueError(f"beta must be a number >= 0, got {self.beta!r}")
-        if self.model == "vae" and (self.loss != "bce" or self.noise):
-            raise ValueError("a VAE's reconstruction term is the Bernoulli likelihood of the clean image: "
-                             f"it needs loss='bce' and noise=0, got loss={self.loss!r}, noise={self.noise!r}")
+        trainable_kind(self.model).check(self)  # e.g. a VAE needs the Bernoulli loss
 
     def as_dict(self) -> dict[str, Any]:
         """The recipe as plain values, as a checkpoint stores it."""
@@ -66,27 +62,3 @@ class Recipe:
 
 SHIPPED = Recipe()
 QUICK = Recipe(epochs=2, lr=2e-2)  # chapter 3's live run: two epochs, well under a minute
-
-
-def make_schedule(
-    optimizer: torch.optim.Optimizer, recipe: Recipe, steps_per_epoch: int
-) -> torch.optim.lr_scheduler.LRScheduler | None:
-    """The recipe's learning-rate schedule for `optimizer`, stepped once per batch (None: constant)."""
-    if recipe.schedule == "constant":
-        return None
-    return torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch, pct_start=WARMUP_FRACTION
-    )
-
-
-def learning_rates(recipe: Recipe, steps_per_epoch: int) -> list[float]:
-    """The learning rate at every step of a run of `recipe`: the curve its schedule draws."""
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=recipe.lr)
-    scheduler = make_schedule(optimizer, recipe, steps_per_epoch)
-    rates = []
-    for _ in range(recipe.epochs * steps_per_epoch):
-        rates.append(optimizer.param_groups[0]["lr"])
-        if scheduler is not None:
-            optimizer.step()
-            scheduler.step()
-    return rates

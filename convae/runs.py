@@ -1,14 +1,14 @@
-"""One function that turns a recipe into a trained, evaluated and saved autoencoder.
+"""One function that turns a recipe into a trained, evaluated and saved model.
 
-The command line (`python -m convae train`), the MNIST fallback of `load_or_train_autoencoder` and
-the chapters that train their own models all call `train_recipe`, so a model made anywhere is made
-the same way and carries the same metadata.
+The command line (`python -m convae train`), the MNIST fallback of `load_or_train_autoencoder`, the
+study commands and the chapters that train their own models all call `train_recipe`, so a model
+made anywhere is made the same way and carries the same metadata. The recipe's `model` names its
+kind in `convae.kinds.KINDS`: the network, its training loop and its evaluation.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,17 +17,14 @@ from torch import nn
 
 from .checkpoints import save_checkpoint
 from .data import ImageSet, load_dataset, split_validation
-from .evaluate import evaluate_autoencoder
 from .history import History
-from .models import VAE, Autoencoder
+from .kinds import trainable_kind
 from .recipe import Recipe
 from .runtime import seed_everything
-from .train import train_autoencoder
-from .vae import evaluate_vae, train_vae
 
 
 @dataclass
-class TrainedAutoencoder:
+class TrainedModel:
     """A model trained from a recipe, the metadata a checkpoint of it stores, and its history."""
 
     model: nn.Module
@@ -43,12 +40,12 @@ def train_recipe(
     command: str | None = None,
     sizes: tuple[int, int] | None = None,
     progress: bool = True,
-    network: Callable[[int], nn.Module] = Autoencoder,
-) -> TrainedAutoencoder:
-    """Load the recipe's data, train `network(latent_dim)` (an Autoencoder by default, a VAE if the
-    recipe's `model` says so) as it says, evaluate it on the test set and, with `out`, save it there.
-    `command` is stored as the way to make it again; `sizes` keeps only the first (training, test)
-    images, for a seconds-long run."""
+) -> TrainedModel:
+    """Load the recipe's data, build the network of its kind (`recipe.model`), train it as the
+    recipe says, evaluate it on the test set and, with `out`, save it there. `command` is stored as
+    the way to make it again; `sizes` keeps only the first (training, test) images, for a
+    seconds-long run."""
+    kind = trainable_kind(recipe.model)
     train_set, test_set = (load_dataset(recipe.dataset, split, root) for split in ("train", "test"))
     if sizes is not None:
         train_set = train_set.subset(torch.arange(min(sizes[0], len(train_set))))
@@ -63,22 +60,18 @@ def train_recipe(
     if recipe.validation_images:
         train_set, monitor = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
     seed_everything(recipe.seed)
-    if recipe.model == "vae":
-        network, train, evaluate = VAE, train_vae, evaluate_vae
-    else:
-        train, evaluate = train_autoencoder, evaluate_autoencoder
-    model = network(recipe.latent_dim)  # built after seeding: its weights follow the seed
-    history = train(model, train_set, recipe, test_set=monitor, progress=progress)
+    model = kind.build(recipe)  # built after seeding: its weights follow the seed
+    history = kind.train(model, train_set, recipe, test_set=monitor, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),
-                "train_images": len(train_set), "test_metrics": evaluate(model, test_set),
+                "train_images": len(train_set), "test_metrics": kind.evaluate(model, test_set),
                 "monitored_mse": history["test_mse"], "train_seconds": round(history.last()["seconds"], 1),
                 "command": command or "convae.train_recipe(...)"}
     if held_out is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = evaluate(model, held_out)
+        metadata["holdout_test_metrics"] = kind.evaluate(model, held_out)
     if out is not None:
         save_checkpoint(model, out, **metadata)
-    return TrainedAutoencoder(model, metadata, history)
+    return TrainedModel(model, metadata, history)
 
 
 def class_index(classes: list[str], name_or_number: str) -> int:

@@ -18,9 +18,9 @@ import torch.nn.functional as F
 
 from .checks import non_empty
 from .data import ImageSet
-from .evaluate import EVAL_BATCH_SIZE, evaluating
+from .evaluate import infer
 from .models import Classifier, Decoder
-from .train import make_adam, prepare, train_classifier
+from .train import Budget, make_adam, prepare, train_classifier
 
 JUDGE_LATENT_DIM = 64  # the judge's features: 64 numbers per image
 JUDGE_LR = 1e-3
@@ -37,8 +37,7 @@ def train_judge(train_set: ImageSet, *, epochs: int, seed: int, progress: bool =
     train_set = non_empty(train_set, "train_set").to(device)
     steps = epochs * math.ceil(len(train_set) / JUDGE_BATCH_SIZE)
     train_classifier(judge, train_set.images, train_set.labels,
-                     make_adam(judge.parameters(), device, lr=JUDGE_LR), steps=steps,
-                     batch_size=JUDGE_BATCH_SIZE, generator=torch.Generator().manual_seed(seed))
+                     make_adam(judge.parameters(), device, lr=JUDGE_LR), Budget(steps, JUDGE_BATCH_SIZE, seed))
     return judge.cpu().eval()
 
 
@@ -51,9 +50,7 @@ def judge_features(judge: Classifier, images: torch.Tensor) -> tuple[torch.Tenso
         probabilities = F.softmax(judge.fc2(hidden), dim=1)  # (B, classes)
         return torch.cat([hidden, probabilities], dim=1)  # (B, 64 + classes)
 
-    with evaluating(judge) as device:
-        joined = torch.cat([both(batch.to(device)).cpu()
-                            for batch in images.split(EVAL_BATCH_SIZE)])  # (N, 64 + classes)
+    joined = infer(judge, images, both)  # (N, 64 + classes)
     return joined[:, :judge.fc1.out_features], joined[:, judge.fc1.out_features:]
 
 
@@ -105,8 +102,7 @@ def fitted_gaussian_codes(
 
 def decode(decoder: Decoder, codes: torch.Tensor) -> torch.Tensor:
     """(N, k) codes decoded in batches: (N, 1, 28, 28) images."""
-    with evaluating(decoder) as device:
-        return torch.cat([decoder(batch.to(device)).cpu() for batch in codes.split(EVAL_BATCH_SIZE)])
+    return infer(decoder, codes)  # (N, 1, 28, 28)
 
 
 def active_dimensions(mu: torch.Tensor, threshold: float = 0.01) -> int:

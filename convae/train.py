@@ -2,10 +2,10 @@
 
 The loops the book prints are `autoencoder_steps` and `classifier_steps`, one epoch each: batch,
 forward, loss, backward, step, nothing else. `train_autoencoder` is a plain `for epoch` loop around
-the first. What makes them fast is done around them, and named where it is: batches are slices of
-one in-memory tensor (`data.batches`), the weights use the `channels_last` layout convolutions run
-fastest in, Adam runs fused (`make_adam`), and each step's loss stays on the device until the epoch
-ends.
+the first; `start_run` sets it up (the VAE's epoch loop shares it). What makes them fast is done
+around them, and named where it is: batches are slices of one in-memory tensor (`data.batches`),
+the weights use the `channels_last` layout convolutions run fastest in, Adam runs fused
+(`make_adam`), and each step's loss stays on the device until the epoch ends.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -27,8 +29,11 @@ from .data import ImageSet, batches
 from .evaluate import evaluate_autoencoder
 from .history import History
 from .models import Autoencoder, Decoder
-from .recipe import SHIPPED, Recipe, make_schedule
 from .runtime import resolve_device
+from .schedule import make_schedule
+
+if TYPE_CHECKING:
+    from .recipe import Recipe
 
 RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
@@ -64,33 +69,59 @@ def autoencoder_steps(
 
 
 def train_autoencoder(
-    model: Autoencoder, train_set: ImageSet, recipe: Recipe = SHIPPED, *,
+    model: Autoencoder, train_set: ImageSet, recipe: Recipe, *,
     test_set: ImageSet | None = None, device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
     """Train `model` to rebuild the images of `train_set` as `recipe` says;
     one record per epoch."""
-    device = prepare(model, device, progress)
-    train_set = non_empty(train_set, "train_set").to(device)
-    optimizer = make_adam(model.parameters(), device, lr=recipe.lr)
-    steps_per_epoch = math.ceil(len(train_set) / recipe.batch_size)
-    scheduler = make_schedule(optimizer, recipe, steps_per_epoch)
+    # the data on the device, Adam, the schedule, a seeded generator:
+    run = start_run(model, train_set, recipe, device, progress)
     loss_fn = RECONSTRUCTION_LOSSES[recipe.loss]
-    generator = torch.Generator().manual_seed(recipe.seed)  # order, noise
-    history, started = History(), time.perf_counter()
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        epoch_batches = batches(train_set.images, train_set.labels,
-                                recipe.batch_size, generator)
-        losses = autoencoder_steps(model, epoch_batches, loss_fn, optimizer,
-                                   scheduler, recipe.noise, generator)
-        record = {"epoch": epoch + 1, "train_loss": losses.mean().item(),
-                  "seconds": time.perf_counter() - started}
+        losses = autoencoder_steps(model, run.batches(), loss_fn, run.optimizer,
+                                   run.scheduler, recipe.noise, run.generator)
+        record = {"epoch": epoch + 1, "train_loss": losses.mean().item()}
         if test_set is not None:
             test = evaluate_autoencoder(model, test_set)
             record.update(test_loss=test[recipe.loss], test_mse=test["mse"])
-        history.append(record)
-        history.step_losses += losses.tolist()
-    return history
+        run.end_epoch(record, losses)  # into run.history, with the time
+    return run.history
+
+
+@dataclass
+class Run:
+    """What an epoch loop sets up before its first epoch, and the record it keeps."""
+
+    train_set: ImageSet  # on the model's device
+    batch_size: int
+    optimizer: torch.optim.Optimizer  # Adam at the recipe's learning rate
+    scheduler: LRScheduler | None  # the recipe's schedule, stepped once per batch
+    generator: torch.Generator  # seeded by the recipe: batch order, noise, draws of z
+    history: History = field(default_factory=History)
+    started: float = field(default_factory=time.perf_counter)
+
+    def batches(self) -> Batches:
+        """One epoch of shuffled (images, labels) batches."""
+        return batches(self.train_set.images, self.train_set.labels, self.batch_size, self.generator)
+
+    def end_epoch(self, record: dict[str, float], step_losses: torch.Tensor) -> None:
+        """Keep an epoch's `record`, with the seconds since the start, and its (steps,) losses."""
+        self.history.append({**record, "seconds": time.perf_counter() - self.started})
+        self.history.step_losses += step_losses.tolist()
+
+
+def start_run(
+    model: nn.Module, train_set: ImageSet, recipe: Recipe, device: str | torch.device | None, progress: bool
+) -> Run:
+    """Move `model` and `train_set` to the device, and make the recipe's optimizer, schedule and
+    random generator: everything an epoch loop needs before its first epoch."""
+    device = prepare(model, device, progress)
+    train_set = non_empty(train_set, "train_set").to(device)
+    optimizer = make_adam(model.parameters(), device, lr=recipe.lr)
+    scheduler = make_schedule(optimizer, recipe, math.ceil(len(train_set) / recipe.batch_size))
+    generator = torch.Generator().manual_seed(recipe.seed)
+    return Run(train_set, recipe.batch_size, optimizer, scheduler, generator)
 
 
 def classifier_steps(
@@ -120,33 +151,60 @@ def classifier_steps(
     return torch.stack(losses)  # (steps,)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """How long a classifier trains, on what batches, under what seed; checked once, here."""
+
+    steps: int  # optimizer steps in all: epoch after epoch, the last one cut short
+    batch_size: int  # labelled images per step (and as many unlabelled ones, semi-supervised)
+    seed: int  # the batch order and augmentation; chapter 5's ways also draw the initial weights from it
+
+    def __post_init__(self) -> None:
+        whole_number(self.steps, "steps")
+        whole_number(self.batch_size, "batch_size")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number of at least 0, got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class SemiSupervision:
+    """The semi-supervised term: at each step the classifier's encoder and `decoder` also rebuild a
+    batch of unlabelled images, and `weight` × their MSE joins the cross-entropy."""
+
+    unlabelled: ImageSet  # images whose labels are never read
+    decoder: Decoder  # learns with the encoder (give the optimizer its parameters)
+    weight: float  # the reconstruction MSE's weight beside the cross-entropy
+
+
 def train_classifier(
     model: Callable[[torch.Tensor], torch.Tensor],
     inputs: torch.Tensor,
     labels: torch.Tensor,
     optimizer: torch.optim.Optimizer,
+    budget: Budget,
     *,
-    steps: int,
-    batch_size: int,
-    generator: torch.Generator,
-    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    unlabelled: ImageSet | None = None,
-    decoder: Decoder | None = None,
-    reconstruction_weight: float = 0.0,
+    transform: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    semi: SemiSupervision | None = None,
     evaluate: Callable[[], dict[str, float]] | None = None,
 ) -> History:
-    """`steps` steps of `classifier_steps` on shuffled batches of (inputs, labels), epoch after
-    epoch (the last one cut short); a record after each, with `evaluate()`'s metrics if given."""
-    steps_per_epoch = math.ceil(len(non_empty(inputs, "the training set")) / whole_number(batch_size, "batch_size"))
-    whole_number(steps, "steps")
-    stream = _forever(lambda: batches(inputs, labels, batch_size, generator, transform))
-    extra = None if unlabelled is None else _forever(
-        lambda: batches(unlabelled.images, unlabelled.labels, batch_size, generator))
+    """`budget.steps` steps of `classifier_steps` on shuffled batches of (inputs, labels), epoch after
+    epoch (the last one cut short); a record after each, with `evaluate()`'s metrics if given. One
+    generator seeded with `budget.seed` draws the batch order, what `transform(batch, generator)`
+    draws (e.g. augmentation) and the order of `semi`'s unlabelled batches."""
+    steps_per_epoch = math.ceil(len(non_empty(inputs, "the training set")) / budget.batch_size)
+    generator = torch.Generator().manual_seed(budget.seed)
+    augment = None if transform is None else (lambda images: transform(images, generator))
+    stream = _forever(lambda: batches(inputs, labels, budget.batch_size, generator, augment))
+    extra, decoder, weight = None, None, 0.0
+    if semi is not None:
+        unlabelled = semi.unlabelled.to(inputs.device)  # (U, 1, 28, 28) images
+        extra = _forever(lambda: batches(unlabelled.images, unlabelled.labels, budget.batch_size, generator))
+        decoder, weight = semi.decoder, semi.weight
     history = History()
-    for epoch in range(math.ceil(steps / steps_per_epoch)):
-        epoch_steps = min(steps_per_epoch, steps - epoch * steps_per_epoch)
+    for epoch in range(math.ceil(budget.steps / steps_per_epoch)):
+        epoch_steps = min(steps_per_epoch, budget.steps - epoch * steps_per_epoch)
         losses = classifier_steps(model, itertools.islice(stream, epoch_steps), optimizer, extra, decoder,
-                                  reconstruction_weight)  # (epoch_steps,)
+                                  weight)  # (epoch_steps,)
         record = {"epoch": epoch + epoch_steps / steps_per_epoch, "train_loss": losses.mean().item()}
         history.append({**record, **(evaluate() if evaluate is not None else {})})
     return history

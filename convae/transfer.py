@@ -8,6 +8,10 @@ The four ways differ in what they do with the pretrained weights, nothing else:
 * "semi-supervised": fine-tuned, and each step also asks encoder and decoder to keep rebuilding a
   batch of unlabelled images (the reconstruction loss, weighted, as a second term).
 
+`WAYS` maps each name to its function; all four take the same arguments (the pretrained
+autoencoder, the labelled and the unlabelled images, the way's own `settings`, a `Budget`, and
+optionally a validation set), so the chapter and the study commands call them by name.
+
 The baselines are logistic regressions on fixed features: raw pixels, their first principal
 components, or the autoencoder's codes (a "linear probe").
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -26,130 +31,121 @@ from .data import ImageSet
 from .evaluate import encode, evaluate_classifier
 from .history import History
 from .models import Autoencoder, Classifier
-from .train import make_adam, prepare, train_classifier
+from .train import Budget, SemiSupervision, make_adam, prepare, train_classifier
 
 __all__ = [
-    "METHODS", "LinearProbe", "baseline_features", "fine_tuned", "fit_logistic_regression", "from_scratch",
-    "frozen_encoder", "principal_components", "probe_accuracy", "semi_supervised", "train_every_way",
+    "METHODS", "WAYS", "Budget", "LinearProbe", "baseline_features", "fine_tuned", "fit_logistic_regression",
+    "from_scratch", "frozen_encoder", "principal_components", "probe_accuracy", "semi_supervised", "train_every_way",
 ]
-
-METHODS = ("from scratch", "frozen encoder", "fine-tuned", "semi-supervised")
 
 
 def from_scratch(
-    labelled: ImageSet, *, latent_dim: int, lr: float, augment: bool, steps: int, batch_size: int, seed: int,
-    validation: ImageSet | None = None, device: str | torch.device | None = None,
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, Any], budget: Budget,
+    validation: ImageSet | None = None,
 ) -> tuple[Classifier, History]:
-    """A fresh Classifier trained on the labels alone; the model (on the CPU) and its history."""
-    torch.manual_seed(seed)
-    model = Classifier(latent_dim=latent_dim, num_classes=10)
-    device = prepare(model, device)
-    optimizer = make_adam([{"params": model.parameters(), "lr": lr}], device)
-    history = _fit(model, model, labelled.to(device), optimizer, augment, steps, batch_size, seed, validation)
-    return model.cpu(), history
+    """A fresh Classifier trained on the labels alone, at `settings["lr"]`: of the pretrained
+    autoencoder only its code size is used (`settings["latent_dim"]` instead, if given), and the
+    unlabelled images are not used."""
+    torch.manual_seed(budget.seed)
+    model = Classifier(settings.get("latent_dim", pretrained.latent_dim), len(labelled.classes))
+    groups = [{"params": model.parameters(), "lr": settings["lr"]}]
+    return _fit(model, groups, labelled, settings["augment"], budget, validation)
 
 
 def frozen_encoder(
-    pretrained: Autoencoder, labelled: ImageSet, *, lr: float, augment: bool, steps: int, batch_size: int,
-    seed: int, validation: ImageSet | None = None, device: str | torch.device | None = None,
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, Any], budget: Budget,
+    validation: ImageSet | None = None,
 ) -> tuple[Classifier, History]:
-    """The pretrained encoder kept fixed; only the head learns. Without augmentation every code is
-    computed once, and only the head runs at each step."""
-    torch.manual_seed(seed)
-    model = Classifier(pretrained.latent_dim, num_classes=10, tuning_encoder=copy.deepcopy(pretrained.encoder))
+    """The pretrained encoder kept fixed; only the head learns, at `settings["lr"]`. Without
+    augmentation every code is computed once, and only the head runs at each step. The unlabelled
+    images are not used."""
+    torch.manual_seed(budget.seed)
+    encoder = copy.deepcopy(pretrained.encoder)  # the pretrained one stays
+    model = Classifier(pretrained.latent_dim, len(labelled.classes), tuning_encoder=encoder)
     model.encoder.requires_grad_(False)
-    device = prepare(model, device)
     head = [p for p in model.parameters() if p.requires_grad]  # fc1 and fc2
-    optimizer = make_adam([{"params": head, "lr": lr}], device)
-    labelled = labelled.to(device)
-    if augment:  # the images change at every step, so their codes must too
-        history = _fit(model, model, labelled, optimizer, augment, steps, batch_size, seed, validation)
-    else:
-        codes = encode(model.encoder, labelled).to(device)  # (N, latent_dim)
-        history = _fit(model, model.head, labelled, optimizer, augment, steps, batch_size, seed, validation,
-                       inputs=codes)
-    return model.cpu(), history
+    return _fit(model, [{"params": head, "lr": settings["lr"]}], labelled, settings["augment"], budget, validation)
 
 
 def fine_tuned(
     pretrained: Autoencoder,
     labelled: ImageSet,
-    *,
-    lr: float,
-    encoder_lr: float,
-    augment: bool,
-    steps: int,
-    batch_size: int,
-    seed: int,
+    unlabelled: ImageSet,
+    settings: dict[str, Any],
+    budget: Budget,
     validation: ImageSet | None = None,
-    device: str | torch.device | None = None,
 ) -> tuple[Classifier, History]:
     """The pretrained encoder learns too, at its own (smaller) learning
-    rate `encoder_lr`; the head at `lr`."""
-    torch.manual_seed(seed)
+    rate settings["encoder_lr"]; the head at settings["lr"]. The
+    unlabelled images are not used."""
+    torch.manual_seed(budget.seed)  # the head's initial weights
     encoder = copy.deepcopy(pretrained.encoder)  # the pretrained one stays
-    model = Classifier(pretrained.latent_dim, 10, tuning_encoder=encoder)
-    device = prepare(model, device)
+    model = Classifier(pretrained.latent_dim, len(labelled.classes),
+                       tuning_encoder=encoder)
     head = [*model.fc1.parameters(), *model.fc2.parameters()]
-    optimizer = make_adam([{"params": head, "lr": lr},
-                           {"params": encoder.parameters(), "lr": encoder_lr}],
-                          device)
-    history = _fit(model, model, labelled.to(device), optimizer, augment,
-                   steps, batch_size, seed, validation)
-    return model.cpu(), history
+    groups = [{"params": head, "lr": settings["lr"]},  # two learning rates
+              {"params": encoder.parameters(), "lr": settings["encoder_lr"]}]
+    augment = settings["augment"]  # random shifts and mirror images
+    return _fit(model, groups, labelled, augment, budget, validation)
 
 
 def semi_supervised(
-    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, *, lr: float, encoder_lr: float,
-    reconstruction_weight: float, augment: bool, steps: int, batch_size: int, seed: int,
-    validation: ImageSet | None = None, device: str | torch.device | None = None,
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, Any], budget: Budget,
+    validation: ImageSet | None = None,
 ) -> tuple[Classifier, History]:
     """Fine-tuned, and each step also asks encoder and decoder to keep rebuilding a batch of
-    `unlabelled` images: their MSE, times `reconstruction_weight`, joins the loss."""
-    torch.manual_seed(seed)
-    model = Classifier(pretrained.latent_dim, num_classes=10, tuning_encoder=copy.deepcopy(pretrained.encoder))
-    decoder = copy.deepcopy(pretrained.decoder)
-    device = prepare(model, device)
-    prepare(decoder, device)
+    `unlabelled` images: their MSE, times `settings["reconstruction_weight"]`, joins the loss."""
+    torch.manual_seed(budget.seed)
+    encoder, decoder = copy.deepcopy(pretrained.encoder), copy.deepcopy(pretrained.decoder)
+    model = Classifier(pretrained.latent_dim, len(labelled.classes), tuning_encoder=encoder)
     head = [*model.fc1.parameters(), *model.fc2.parameters()]
-    optimizer = make_adam([{"params": head, "lr": lr},
-                           {"params": [*model.encoder.parameters(), *decoder.parameters()], "lr": encoder_lr}],
-                          device)
-    history = _fit(model, model, labelled.to(device), optimizer, augment, steps, batch_size, seed, validation,
-                   unlabelled=unlabelled.to(device), decoder=decoder, reconstruction_weight=reconstruction_weight)
-    return model.cpu(), history
+    groups = [{"params": head, "lr": settings["lr"]},
+              {"params": [*encoder.parameters(), *decoder.parameters()], "lr": settings["encoder_lr"]}]
+    semi = SemiSupervision(unlabelled, decoder, settings["reconstruction_weight"])
+    return _fit(model, groups, labelled, settings["augment"], budget, validation, semi)
+
+
+Way = Callable[[Autoencoder, ImageSet, ImageSet, dict[str, Any], Budget, ImageSet | None], tuple[Classifier, History]]
+
+WAYS: dict[str, Way] = {  # the one table of the four ways: the chapter and the study commands use it by name
+    "from scratch": from_scratch,
+    "frozen encoder": frozen_encoder,
+    "fine-tuned": fine_tuned,
+    "semi-supervised": semi_supervised,
+}
+METHODS = tuple(WAYS)
 
 
 def train_every_way(
-    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, dict], *,
-    steps: int, batch_size: int, seed: int,
+    pretrained: Autoencoder, labelled: ImageSet, unlabelled: ImageSet, settings: dict[str, dict[str, Any]],
+    budget: Budget,
 ) -> dict[str, Classifier]:
-    """The four ways, on the same labelled images and seed, each with its own `settings[way]`."""
-    budget = {"steps": steps, "batch_size": batch_size, "seed": seed}
-    return {
-        "from scratch": from_scratch(labelled, latent_dim=pretrained.latent_dim, **settings["from scratch"],
-                                     **budget)[0],
-        "frozen encoder": frozen_encoder(pretrained, labelled, **settings["frozen encoder"], **budget)[0],
-        "fine-tuned": fine_tuned(pretrained, labelled, **settings["fine-tuned"], **budget)[0],
-        "semi-supervised": semi_supervised(pretrained, labelled, unlabelled, **settings["semi-supervised"],
-                                           **budget)[0],
-    }
+    """Every way of `WAYS` on the same labelled images and budget, each with its own `settings[way]`;
+    the classifiers, on the CPU."""
+    return {name: way(pretrained, labelled, unlabelled, settings[name], budget)[0] for name, way in WAYS.items()}
 
 
 def _fit(
-    model: Classifier, network: Callable[[torch.Tensor], torch.Tensor], labelled: ImageSet,
-    optimizer: torch.optim.Optimizer, augment: bool, steps: int, batch_size: int, seed: int,
-    validation: ImageSet | None, inputs: torch.Tensor | None = None, **semi_supervision,
-) -> History:
-    """Train `network` (the model, or its head alone on precomputed `inputs`) on `labelled`; with
-    `validation`, the model's validation accuracy after each epoch."""
-    generator = torch.Generator().manual_seed(seed)  # the batch order and the augmentation
-    transform = (lambda images: shift_and_flip(images, generator)) if augment else None
+    model: Classifier, groups: list[dict[str, Any]], labelled: ImageSet, augment: bool, budget: Budget,
+    validation: ImageSet | None = None, semi: SemiSupervision | None = None,
+) -> tuple[Classifier, History]:
+    """Train `model` (and `semi`'s decoder) on `labelled` with Adam over the parameter `groups`, each
+    at its own "lr", the images shifted and flipped if `augment`; the model, on the CPU, and its
+    history, with the `validation` accuracy after each epoch if given. A frozen encoder without
+    augmentation encodes every image once, and only the head runs at each step."""
+    device = prepare(model, None)
+    if semi is not None:
+        prepare(semi.decoder, device)
+    optimizer = make_adam(groups, device)
+    labelled = labelled.to(device)
+    network, inputs = model, labelled.images  # (N, 1, 28, 28)
+    if not augment and not any(p.requires_grad for p in model.encoder.parameters()):
+        network, inputs = model.head, encode(model.encoder, labelled).to(device)  # (N, latent_dim) codes
     evaluate = None if validation is None else (
         lambda: {"validation_accuracy": evaluate_classifier(model, validation)["accuracy"]})
-    return train_classifier(network, labelled.images if inputs is None else inputs, labelled.labels, optimizer,
-                            steps=steps, batch_size=batch_size, generator=generator, transform=transform,
-                            evaluate=evaluate, **semi_supervision)
+    history = train_classifier(network, inputs, labelled.labels, optimizer, budget,
+                               transform=shift_and_flip if augment else None, semi=semi, evaluate=evaluate)
+    return model.cpu(), history
 
 
 class LinearProbe(nn.Module):

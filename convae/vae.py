@@ -9,8 +9,7 @@ the autoencoder's `autoencoder_steps`; `train_vae` the same `for epoch` loop as 
 
 from __future__ import annotations
 
-import math
-import time
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -18,12 +17,14 @@ from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import trange
 
 from .checks import non_empty
-from .data import ImageSet, batches
-from .evaluate import EVAL_BATCH_SIZE, evaluating
+from .data import ImageSet
+from .evaluate import images_of, infer
 from .history import History
 from .models import VAE
-from .recipe import Recipe, make_schedule
-from .train import Batches, make_adam, prepare
+from .train import Batches, start_run
+
+if TYPE_CHECKING:
+    from .recipe import Recipe
 
 EVALUATION_SEED = 0  # the draws of z that score a VAE: the same on every call
 
@@ -79,29 +80,21 @@ def train_vae(
     test_set: ImageSet | None = None, device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
-    """Train `model` on the images of `train_set` as `recipe` says (its `beta` weighs the KL term);
-    one record per epoch."""
-    device = prepare(model, device, progress)
-    train_set = non_empty(train_set, "train_set").to(device)
-    optimizer = make_adam(model.parameters(), device, lr=recipe.lr)
-    steps_per_epoch = math.ceil(len(train_set) / recipe.batch_size)
-    scheduler = make_schedule(optimizer, recipe, steps_per_epoch)
-    generator = torch.Generator().manual_seed(recipe.seed)  # order, draws of z
-    history, started = History(), time.perf_counter()
+    """Train `model` on the images of `train_set` as `recipe` says (its `beta`
+    weighs the KL term); one record per epoch."""
+    # the data on the device, Adam, the schedule, a seeded generator:
+    run = start_run(model, train_set, recipe, device, progress)
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        epoch_batches = batches(train_set.images, train_set.labels,
-                                recipe.batch_size, generator)
-        terms = vae_steps(model, epoch_batches, optimizer, scheduler,
-                          recipe.beta, generator)  # (steps, 3)
+        terms = vae_steps(model, run.batches(), run.optimizer, run.scheduler,
+                          recipe.beta, run.generator)  # (steps, 3)
         loss, rebuilt, kl = terms.mean(dim=0).tolist()
-        record = {"epoch": epoch + 1, "train_loss": loss, "train_reconstruction": rebuilt,
-                  "train_kl": kl, "seconds": time.perf_counter() - started}
+        record = {"epoch": epoch + 1, "train_loss": loss,
+                  "train_reconstruction": rebuilt, "train_kl": kl}
         if test_set is not None:
             test = evaluate_vae(model, test_set)
             record.update(test_loss=test["elbo_loss"], test_mse=test["mse"])
-        history.append(record)
-        history.step_losses += terms[:, 0].tolist()
-    return history
+        run.end_epoch(record, terms[:, 0])  # into run.history, with the time
+    return run.history
 
 
 def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
@@ -109,15 +102,14 @@ def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
     reconstruction and KL terms, and the per-pixel MSE of the reconstruction decoded from μ."""
     non_empty(data, "data")
     generator = torch.Generator().manual_seed(EVALUATION_SEED)
-    totals = torch.zeros(3, dtype=torch.float64)  # reconstruction, KL, squared error
-    with evaluating(model) as device:
-        for images, _ in batches(data.images, data.labels, EVAL_BATCH_SIZE):
-            images = images.to(device)  # (B, 1, 28, 28)
-            mu, logvar = model.encode(images)  # (B, latent_dim) each
-            z = model.reparameterize(mu, logvar, generator)  # (B, latent_dim)
-            rebuilt = bernoulli_nats(model.decoder(z, check=False), images)  # (B,)
-            kl = kl_to_standard_normal(mu, logvar)  # (B,)
-            squared = (model.decoder(mu, check=False) - images).pow(2).mean(dim=(1, 2, 3))  # (B,)
-            totals += torch.stack([rebuilt.sum(), kl.sum(), squared.sum()]).double().cpu()
-    reconstruction, kl, mse = (totals / len(data)).tolist()
+
+    def per_image(images: torch.Tensor) -> torch.Tensor:  # (B, 1, 28, 28) -> (B, 3)
+        mu, logvar = model.encode(images)  # (B, latent_dim) each
+        z = model.reparameterize(mu, logvar, generator)  # (B, latent_dim)
+        rebuilt = bernoulli_nats(model.decoder(z, check=False), images)  # (B,)
+        kl = kl_to_standard_normal(mu, logvar)  # (B,)
+        squared = (model.decoder(mu, check=False) - images).pow(2).mean(dim=(1, 2, 3))  # (B,)
+        return torch.stack([rebuilt, kl, squared], dim=1)
+
+    reconstruction, kl, mse = infer(model, images_of(data), per_image).double().mean(dim=0).tolist()
     return {"elbo_loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl, "mse": mse}

@@ -11,8 +11,9 @@ import convae
 from convae import plots
 from convae.checkpoints import PRETRAINED, file_sha256, pretrained_path
 from convae.runs import class_index
-from convae.tools import dense, vae_study
 from convae.tools.cli import build_parser, main
+from convae.tools.studies import vae_study
+from convae.tools.studies import why_convolutions as dense
 
 matplotlib.use("Agg")
 METADATA_BYTES = 20_000  # what a weights file may hold beyond its float32 tensors

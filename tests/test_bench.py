@@ -1,6 +1,6 @@
 """`python -m convae bench`: the three ways are measured on the same images and printed with their ratios."""
 
-from convae.tools.bench import run_benchmark
+from convae.tools.studies.bench import run_benchmark
 
 
 def test_a_small_benchmark_prints_every_way_and_the_ratios(capsys):

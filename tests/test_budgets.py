@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from convae.results import load_result
-from convae.tools.budgets import FULL_METHODS, STEP_MULTIPLIERS, WIDE_LATENT
 from convae.tools.cli import main
-from convae.transfer import METHODS
+from convae.tools.studies.budgets import FULL_METHODS, FULL_RUNS, STEP_MULTIPLIERS, WIDE_LATENT
+from convae.transfer import METHODS, WAYS
 
 
 def test_every_method_ran_on_every_seed_at_every_budget():
@@ -31,6 +31,7 @@ def test_the_all_label_runs_have_a_validation_curve_each():
     stored = load_result("label_budgets")
     epochs = stored["protocol"]["all_labels"]["epochs"]
     names = [*FULL_METHODS, f"from scratch, {WIDE_LATENT}-d bottleneck"]
+    assert list(FULL_RUNS) == names and all(way in WAYS for way, _ in FULL_RUNS.values())
     assert sorted((r["method"], r["seed"]) for r in stored["all_labels"]) == sorted(
         (name, seed) for name in names for seed in stored["protocol"]["seeds"])
     for row in stored["all_labels"]:

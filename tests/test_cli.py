@@ -120,3 +120,14 @@ def test_a_damaged_chapter_is_named_and_nothing_is_written(chapters, capsys):
 def test_repository_needs_the_books_root(tmp_path, capsys):
     assert main(["repository", "https://github.com/you/convae", "--root", str(tmp_path)]) == 1
     assert "has no _config.yml" in capsys.readouterr().err
+
+
+def test_help_lists_every_subcommand_with_its_line(capsys):
+    from convae.tools.cli import COMMANDS
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    listed = " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
+    for command in COMMANDS:
+        assert command.name in listed and " ".join(command.help.split()) in listed, command.name

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
 
 import convae
+from convae.kinds import trainable_kind
 from convae.models import DenseAutoencoder, count_parameters, forward_flops
 from convae.results import load_result
 from convae.tools.cli import main
-from convae.tools.dense import NETWORKS, SEEDS
+from convae.tools.studies.why_convolutions import NETWORKS, SEEDS
 
 
 @pytest.mark.parametrize(("hidden", "parameters"), [(38, 61_368), (256, 408_860)])
@@ -46,11 +48,13 @@ def test_the_stored_comparison_covers_every_network_on_every_seed():
     stored = load_result("why_convolutions")
     assert stored["command"].startswith("python -m convae why-convolutions") and not stored["quick"]
     assert set(stored["networks"]) == set(NETWORKS) and stored["seeds"] == list(SEEDS)
-    for name, network in NETWORKS.items():
+    for name, architecture in NETWORKS.items():
         row = stored["networks"][name]
         assert [run["seed"] for run in row["runs"]] == list(SEEDS)  # paired by seed
-        assert row["parameters"] == count_parameters(network(12))
-        assert row["forward_flops"] == forward_flops(network(12))
+        recipe = replace(convae.SHIPPED, **architecture)
+        network = trainable_kind(recipe.model).build(recipe)
+        assert row["parameters"] == count_parameters(network)
+        assert row["forward_flops"] == forward_flops(network)
 
 
 @pytest.mark.parametrize("name", ["fashion-mnist-dense38-6ep", "fashion-mnist-dense256-6ep"])

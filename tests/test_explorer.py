@@ -19,7 +19,7 @@ import torch
 from conftest import skip_unless_ci
 
 import convae
-from convae.tools.web import export_web
+from convae.tools.studies.web import export_web
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

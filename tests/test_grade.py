@@ -16,8 +16,8 @@ import pytest
 from conftest import skip_unless_ci
 
 from convae.tools.cli import main
-from convae.tools.edition import cell_tags, source_text, write_student_edition
-from convae.tools.grade import CHECK_CALL, Refused, grade, identify, official_chapters, read_notebook
+from convae.tools.course.edition import cell_tags, source_text, write_student_edition
+from convae.tools.course.grade import CHECK_CALL, Refused, grade, identify, official_chapters, read_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "02_decoder.ipynb"  # a cheap chapter: about 6 s from a fresh kernel on 2 cores

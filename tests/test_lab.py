@@ -14,7 +14,7 @@ import torch
 import convae
 from convae import lab
 from convae.tools.cli import main
-from convae.tools.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
+from convae.tools.course.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]

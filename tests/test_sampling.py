@@ -13,7 +13,7 @@ import convae
 from convae import sampling
 from convae.results import load_result
 from convae.tools.cli import main
-from convae.tools.vae_study import BETAS, SEEDS, vae_name
+from convae.tools.studies.vae_study import BETAS, SEEDS, vae_name
 
 
 def reference_frechet(a: torch.Tensor, b: torch.Tensor) -> float:

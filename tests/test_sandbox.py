@@ -24,8 +24,8 @@ from conftest import skip_unless_ci
 from test_grade import CHAPTER, ROOT, load, solve, tree_hash
 
 from convae.tools.cli import main
-from convae.tools.edition import write_student_edition
-from convae.tools.grade import UNBOXED_WARNING
+from convae.tools.course.edition import write_student_edition
+from convae.tools.course.grade import UNBOXED_WARNING
 
 TIMEOUT = 60  # seconds per notebook
 SECRET = "s3cret-of-the-grader"
@@ -216,7 +216,7 @@ def test_without_bubblewrap_no_student_code_runs(tmp_path, monkeypatch, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     (submissions / "eve.ipynb").write_text((ROOT / "notebooks" / CHAPTER).read_text())
-    monkeypatch.setattr("convae.tools.sandbox.shutil.which", lambda name: None)
+    monkeypatch.setattr("convae.tools.course.sandbox.shutil.which", lambda name: None)
     out = tmp_path / "grades.csv"
     assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(ROOT / "notebooks")]) == 1
     error = capsys.readouterr().err

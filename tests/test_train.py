@@ -1,11 +1,13 @@
-"""The autoencoder's training loop on tiny budgets: it learns, it is reproducible, it checks its input."""
+"""The training loops on tiny budgets: they learn, they are reproducible, they check their input."""
 
 import dataclasses
+import re
 
 import pytest
 import torch
 
 import convae
+from convae.train import Budget, SemiSupervision, train_classifier
 
 TINY = convae.Recipe(epochs=3, batch_size=32, lr=3e-3, schedule="constant", latent_dim=4)
 
@@ -88,3 +90,44 @@ def test_evaluation_wants_an_image_set(tiny_mnist):
     _, test = tiny_mnist
     with pytest.raises(TypeError, match="ImageSet"):
         convae.evaluate_autoencoder(convae.Autoencoder(), test.images)
+
+
+@pytest.mark.parametrize("values, message", [
+    ((0, 16, 0), "steps must be a whole number of at least 1, got 0"),
+    ((2.5, 16, 0), "steps must be a whole number of at least 1, got 2.5"),
+    ((2, 0, 0), "batch_size must be a whole number of at least 1, got 0"),
+    ((2, True, 0), "batch_size must be a whole number of at least 1, got True"),
+    ((2, 16, -1), "seed must be a whole number of at least 0, got -1"),
+    ((2, 16, "0"), "seed must be a whole number of at least 0, got '0'"),
+])
+def test_a_classifier_budget_refuses_what_is_not_a_whole_number(values, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Budget(*values)
+
+
+def test_the_classifier_loop_counts_its_steps_in_epochs(tiny_mnist):
+    train, _ = tiny_mnist  # 200 training images, batch 32: 7 steps per epoch
+    torch.manual_seed(0)
+    model = convae.Classifier(latent_dim=4)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history = train_classifier(model, train.images, train.labels, optimizer, Budget(10, 32, 0),
+                               evaluate=lambda: {"evaluated": 1.0})
+    assert history["epoch"] == pytest.approx([1, 1 + 3 / 7]) and history["evaluated"] == [1.0, 1.0]
+
+
+def test_semi_supervision_adds_the_weighted_reconstruction_loss(tiny_mnist):
+    train, _ = tiny_mnist
+
+    def mean_loss(weight: float | None) -> float:
+        """The first epoch's mean loss, with a learning rate of 0: the same network at every step."""
+        autoencoder = make_autoencoder()
+        model = convae.Classifier(4, tuning_encoder=autoencoder.encoder)
+        optimizer = torch.optim.SGD([*model.parameters(), *autoencoder.decoder.parameters()], lr=0.0)
+        semi = None if weight is None else SemiSupervision(train, autoencoder.decoder, weight)
+        history = train_classifier(model, train.images, train.labels, optimizer, Budget(3, 32, 0), semi=semi)
+        return history["train_loss"][0]
+
+    plain, zero, one, ten = (mean_loss(weight) for weight in (None, 0.0, 1.0, 10.0))
+    assert zero == pytest.approx(plain) and one > zero  # the same labelled batches, plus the MSE
+    assert ten - zero == pytest.approx(10 * (one - zero), rel=1e-4)
+

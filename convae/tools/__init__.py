@@ -1,2 +1,3 @@
-"""What maintains the book rather than what the chapters teach: the command line, the student
-edition and repository links, the export for the in-browser explorer, the benchmark and the grader."""
+"""What maintains the book rather than what the chapters teach, behind `python -m convae …`:
+`cli.py` (the command line, a table of subcommands), `course/` (what a teacher runs: the student
+edition, the grader and its box) and `studies/` (what regenerates the stored results and exports)."""

@@ -70,7 +70,7 @@ def readable_paths() -> list[str]:
     """What the kernel must read besides the system: Python, its packages, convae and the data folder."""
     import site
 
-    from .. import data
+    from ... import data
 
     package = Path(data.__file__).resolve().parent  # convae/, whether installed or editable
     paths = {sys.prefix, sys.base_prefix, str(package), str(data.data_root()), *site.getsitepackages()}
@@ -92,7 +92,7 @@ def user_tasks(uid: int) -> int:
 
 def box_command(bwrap: str, box: Path, hidden: list[Path], limits: Limits, uid: int) -> list[str]:
     """The kernel's command line, boxed; `{connection_file}` is filled in by jupyter_client."""
-    from .. import data
+    from ... import data
 
     as_root = os.geteuid() == 0
     command, bound = [bwrap, "--tmpfs", "/"], []  # a root of its own: what is not mounted does not exist

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_pretrained, pretrained_metadata
-from ..data import load_dataset
-from ..evaluate import encode
-from ..widgets import latent_ranges
+from ...checkpoints import load_pretrained, pretrained_metadata
+from ...data import load_dataset
+from ...evaluate import encode
+from ...widgets import latent_ranges
 
 FORMAT = "convae-explorer/1"
 DEFAULT_OUT = Path("book/_explorer")

@@ -14,10 +14,10 @@ import time
 import torch
 import torch.nn.functional as F
 
-from ..data import data_root, load_dataset
-from ..models import Autoencoder
-from ..recipe import Recipe
-from ..train import train_autoencoder
+from ...data import data_root, load_dataset
+from ...models import Autoencoder
+from ...recipe import Recipe
+from ...train import train_autoencoder
 
 TRAIN_FLOP_PER_IMAGE = 8.3e6  # forward + backward of the autoencoder, per 28x28 image
 BATCH_SIZE = 128

@@ -1,0 +1,1 @@
+"""What a teacher runs: the student edition, the grader, and the box student code runs in."""
