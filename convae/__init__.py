@@ -28,7 +28,17 @@ from .evaluate import (
     reconstruction_errors,
 )
 from .history import History
-from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder, count_parameters, forward_flops
+from .models import (
+    VAE,
+    Autoencoder,
+    Classifier,
+    Decoder,
+    DenseAutoencoder,
+    Encoder,
+    count_parameters,
+    flops_by_layer,
+    forward_flops,
+)
 from .recipe import QUICK, SHIPPED, Recipe
 from .results import load_result
 from .runs import TrainedModel, train_recipe
@@ -43,7 +53,8 @@ __all__ = [
     "DataUnavailableError", "Decoder", "DenseAutoencoder", "Encoder", "History", "ImageSet", "PairedGap",
     "ReadyAutoencoder", "Recipe", "TrainedModel", "__version__", "add_noise", "autoencoder_steps", "batches",
     "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
-    "evaluate_classifier", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint", "load_dataset",
+    "evaluate_classifier", "flops_by_layer", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint",
+    "load_dataset",
     "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",
     "pretrained_metadata", "reconstruct", "reconstruction_errors", "save_checkpoint", "seed_everything",
     "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe", "VAE", "evaluate_vae",

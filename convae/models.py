@@ -222,26 +222,32 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def forward_flops(model: nn.Module) -> int:
-    """Floating-point operations of one forward pass on one image, counting each multiply-add of
-    the convolutions and linear layers as two (activations and pooling are left out)."""
-    total = 0
+def flops_by_layer(model: nn.Module) -> dict[str, int]:
+    """Floating-point operations of one forward pass on one image, layer by layer (by name),
+    counting each multiply-add of the convolutions and linear layers as two (activations and
+    pooling are left out)."""
+    flops: dict[str, int] = {}
 
-    def count(layer: nn.Module, inputs: tuple[torch.Tensor], output: torch.Tensor) -> None:
-        nonlocal total
+    def count(name: str, layer: nn.Module, inputs: tuple[torch.Tensor], output: torch.Tensor) -> None:
         if isinstance(layer, nn.Linear):
-            total += 2 * layer.in_features * layer.out_features
+            flops[name] = 2 * layer.in_features * layer.out_features
         elif isinstance(layer, nn.Conv2d):  # each output number sums C_in × kH × kW products
-            total += 2 * output.numel() * layer.in_channels * layer.kernel_size[0] * layer.kernel_size[1]
+            flops[name] = 2 * output.numel() * layer.in_channels * layer.kernel_size[0] * layer.kernel_size[1]
         elif isinstance(layer, nn.ConvTranspose2d):  # each input number is stamped on C_out × kH × kW
-            total += 2 * inputs[0].numel() * layer.out_channels * layer.kernel_size[0] * layer.kernel_size[1]
+            flops[name] = 2 * inputs[0].numel() * layer.out_channels * layer.kernel_size[0] * layer.kernel_size[1]
 
     layers = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, layers)]
+    hooks = [module.register_forward_hook(lambda m, i, o, name=name: count(name, m, i, o))
+             for name, module in model.named_modules() if isinstance(module, layers)]
     try:
         with torch.no_grad():
             model(torch.zeros(1, *IMAGE_SHAPE))  # (1, 1, 28, 28)
     finally:
         for hook in hooks:
             hook.remove()
-    return total
+    return flops
+
+
+def forward_flops(model: nn.Module) -> int:
+    """Floating-point operations of one forward pass on one image: the sum of `flops_by_layer`."""
+    return sum(flops_by_layer(model).values())

@@ -1,4 +1,4 @@
-"""Paired comparisons: a gap counts only if it clears its own spread on every seed."""
+"""Paired comparisons: a gap counts only where its 95 % t-interval excludes zero."""
 
 from __future__ import annotations
 
@@ -6,16 +6,42 @@ import math
 
 import pytest
 
-from convae.compare import mean_and_std, paired_gap
+from convae.compare import mean_and_std, paired_gap, t_quantile
+
+# Two-sided 95 % quantiles of Student's t, from printed tables (e.g. Fisher and Yates), by degrees of freedom.
+T_TABLE = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 9: 2.262, 29: 2.045}
+
+
+@pytest.mark.parametrize("degrees_of_freedom, quantile", sorted(T_TABLE.items()))
+def test_the_t_quantiles_match_the_printed_table(degrees_of_freedom, quantile):
+    assert t_quantile(degrees_of_freedom) == pytest.approx(quantile, abs=5e-4)
 
 
 def test_a_steady_gap_is_ahead_and_its_reverse_behind():
     a, b = [0.74, 0.72, 0.75], [0.69, 0.66, 0.71]  # differences 0.05, 0.06, 0.04
     gap = paired_gap(a, b)
-    assert gap.mean == pytest.approx(0.05) and gap.standard_error == pytest.approx(0.01 / math.sqrt(3))
-    assert (gap.smallest, gap.largest, gap.runs) == (pytest.approx(0.04), pytest.approx(0.06), 3)
-    assert gap.verdict() == "ahead" and paired_gap(b, a).verdict() == "behind"
-    assert str(gap) == "+0.050 ± 0.006 over 3 seeds: ahead"
+    standard_error = 0.01 / math.sqrt(3)
+    assert gap.mean == pytest.approx(0.05) and gap.standard_error == pytest.approx(standard_error)
+    assert gap.low == pytest.approx(0.05 - 4.3027 * standard_error, rel=1e-4)
+    assert gap.high == pytest.approx(0.05 + 4.3027 * standard_error, rel=1e-4)
+    assert gap.runs == 3 and gap.verdict() == "ahead" and paired_gap(b, a).verdict() == "behind"
+    assert str(gap) == "+0.050 [+0.025, +0.075], 3 seeds: ahead"
+
+
+def test_a_gap_of_two_and_a_half_standard_errors_is_a_tie_with_three_seeds():
+    # differences 0.001, 0.005, 0.003: mean 0.003, standard error 0.00115, so 2.6 standard errors,
+    # every seed positive; the interval, ±4.30 standard errors, holds zero.
+    gap = paired_gap([0.801, 0.805, 0.803], [0.8, 0.8, 0.8])
+    assert gap.mean / gap.standard_error > 2.5 and gap.low < 0 < gap.high
+    assert gap.verdict() == "tie"
+
+
+def test_more_seeds_narrow_the_interval():
+    # The same spread of differences over 5 seeds instead of 3: t falls from 4.30 to 2.78.
+    three = paired_gap([0.801, 0.805, 0.803], [0.8] * 3)
+    five = paired_gap([0.801, 0.805, 0.803, 0.801, 0.805], [0.8] * 5)
+    assert five.high - five.low < (three.high - three.low) / 2
+    assert five.verdict() == "ahead"
 
 
 def test_pairing_removes_the_luck_the_runs_share():

@@ -1,8 +1,9 @@
 """The command line, `python -m convae COMMAND`: one row of `COMMANDS` per subcommand.
 
 The book's models: `train`, `evaluate`, `check-data`. What regenerates the stored results
-(`studies/`): `tune-classifier`, `label-budgets`, `why-convolutions`, `vae-study`, `export-web`,
-`bench`. What a teacher runs (`course/`): `lab student-edition`, `lab grade`, `repository`.
+(`studies/`): `tune-classifier`, `label-budgets`, `why-convolutions`, `vae-study`,
+`time-chapters`, `export-web`, `bench`. What a teacher runs (`course/`): `lab student-edition`,
+`lab grade`, `repository`.
 `python -m convae --help` lists them, each with its one line.
 """
 
@@ -278,6 +279,8 @@ COMMANDS = (
                   "why_convolutions.json and the dense checkpoints", "why_convolutions", "run_why_convolutions"),
     study_command("vae-study", "chapter 8's sampling comparison and β table (~10 min)",
                   "vae_study.json, the judge and the VAEs", "vae_study", "run_vae_study"),
+    study_command("time-chapters", "what each chapter asks of a lab: words, code lines, exercises, seconds (~5 min)",
+                  "chapter_times.json", "chapters", "time_chapters"),
     Command("export-web", "write the decoder and latent map for the in-browser explorer", export_arguments,
             run_export),
     Command("bench", "measure training throughput on this machine", bench_arguments, run_bench),
