@@ -6,7 +6,7 @@ The chapters use what is listed in `__all__` here, and five modules by name, eac
 `convae.lab` (the exercises' checks).
 """
 
-from .augment import add_noise, shift_and_flip
+from .augment import add_noise, binarize, shift_and_flip
 from .cache import ReadyAutoencoder, load_or_train_autoencoder
 from .checkpoints import (
     PRETRAINED,
@@ -45,18 +45,26 @@ from .runs import TrainedModel, train_recipe
 from .runtime import pick_device, seed_everything
 from .schedule import learning_rates
 from .train import autoencoder_steps, classifier_steps, train_autoencoder
-from .vae import evaluate_vae, kl_to_standard_normal, train_vae, vae_loss, vae_steps
+from .vae import (
+    evaluate_vae,
+    importance_sampled_log_likelihood,
+    kl_to_standard_normal,
+    train_vae,
+    vae_loss,
+    vae_steps,
+)
 from .version import __version__
 
 __all__ = [
     "PRETRAINED", "QUICK", "SHIPPED", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
     "DataUnavailableError", "Decoder", "DenseAutoencoder", "Encoder", "History", "ImageSet", "PairedGap",
     "ReadyAutoencoder", "Recipe", "TrainedModel", "__version__", "add_noise", "autoencoder_steps", "batches",
+    "binarize",
     "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
     "evaluate_classifier", "flops_by_layer", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint",
     "load_dataset",
     "load_or_train_autoencoder", "load_pretrained", "load_result", "mean_and_std", "paired_gap", "pick_device",
     "pretrained_metadata", "reconstruct", "reconstruction_errors", "save_checkpoint", "seed_everything",
     "shift_and_flip", "split_validation", "train_autoencoder", "train_recipe", "VAE", "evaluate_vae",
-    "kl_to_standard_normal", "train_vae", "vae_loss", "vae_steps",
+    "importance_sampled_log_likelihood", "kl_to_standard_normal", "train_vae", "vae_loss", "vae_steps",
 ]

@@ -1,5 +1,6 @@
 """What is done to images on their way into a network: small shifts and flips (augmentation for
-the fine-tuning chapter) and Gaussian noise (the denoising autoencoder)."""
+the fine-tuning chapter), Gaussian noise (the denoising autoencoder), and black-and-white draws
+(the variational autoencoder's likelihood)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,12 @@ def add_noise(images: torch.Tensor, sigma: float, generator: torch.Generator | N
     """`images` plus Gaussian noise of standard deviation `sigma`, clamped back into [0, 1]."""
     noise = torch.randn(images.shape, generator=generator).to(images.device)  # (B, 1, 28, 28)
     return (images + sigma * noise).clamp(0, 1)
+
+
+def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Black-and-white images drawn pixel by pixel, x_b ~ Bernoulli(x): on them a Bernoulli pixel
+    model is a normalised likelihood. Same shape as `images`, values 0 and 1."""
+    if images.min() < 0 or images.max() > 1:
+        raise ValueError(f"binarize expects pixels in [0, 1], got {images.min():.3g} to {images.max():.3g}")
+    uniform = torch.rand(images.shape, generator=generator).to(images.device)  # (B, 1, 28, 28)
+    return (uniform < images).to(images.dtype)

@@ -40,11 +40,13 @@ def _accuracy(metrics: Metrics) -> str:
     return f"test accuracy {metrics['accuracy']:.4f}, test cross-entropy {metrics['loss']:.4f}"
 
 
-def _any_recipe(recipe: Recipe) -> None:
-    """Every recipe suits an autoencoder."""
+def _grey_pixels(recipe: Recipe) -> None:
+    if recipe.binarized:
+        raise ValueError("binarized is a VAE's setting (its likelihood); an autoencoder rebuilds the grey images")
 
 
 def _needs_hidden(recipe: Recipe) -> None:
+    _grey_pixels(recipe)
     if recipe.hidden is None:
         raise ValueError("a dense autoencoder needs its hidden width: set hidden, e.g. Recipe(model='dense', "
                          "hidden=256)")
@@ -65,7 +67,7 @@ class ModelKind:
     train: Trainer | None = None  # its training loop; None: not trained from a Recipe
     evaluate: Callable[[nn.Module, ImageSet], Metrics] | None = None  # its test metrics; None: none
     summary: Callable[[Metrics], str] = str  # those metrics in one line, for the command line
-    check: Callable[[Recipe], None] = _any_recipe  # raises ValueError for a recipe it cannot follow
+    check: Callable[[Recipe], None] = _grey_pixels  # raises ValueError for a recipe it cannot follow
 
     def build(self, recipe: Recipe) -> nn.Module:
         """A fresh network of this kind, as `recipe` describes it."""

@@ -36,6 +36,7 @@ class Recipe:
     validation_images: int = 0  # training images held out to watch instead of the test set
     seed: int = 0  # seeds the weights, the batch order and the noise
     beta: float = 1.0  # a VAE's weight of the KL term (1: the loss is −ELBO)
+    binarized: bool = False  # a VAE's images drawn black-and-white, x_b ~ Bernoulli(x): a true likelihood
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work, before any training starts."""

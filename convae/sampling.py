@@ -26,6 +26,7 @@ JUDGE_LATENT_DIM = 64  # the judge's features: 64 numbers per image
 JUDGE_LR = 1e-3
 JUDGE_BATCH_SIZE = 128
 COVARIANCES = ("full", "diagonal")
+EVAL_ROWS = 1000  # rows of a distance matrix computed at a time
 
 
 def train_judge(train_set: ImageSet, *, epochs: int, seed: int, progress: bool = False) -> Classifier:
@@ -76,6 +77,36 @@ def _psd_sqrt(matrix: torch.Tensor) -> torch.Tensor:
     return vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
 
 
+def nearest_neighbour_radii(features: torch.Tensor, k: int) -> torch.Tensor:
+    """Each row's distance to its `k`-th nearest other row of (N, D) `features`: shape (N,)."""
+    if not 1 <= k < len(features):
+        raise ValueError(f"k must be from 1 to N - 1 = {len(features) - 1}, got {k}")
+    distances = torch.cdist(features.double(), features.double())  # (N, N); the diagonal is 0
+    return distances.kthvalue(k + 1, dim=1).values  # (N,): the 0 to itself is the first value
+
+
+def share_inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> float:
+    """The share of (M, D) `points` that lie inside at least one ball around (N, D) `centres`."""
+    inside = torch.zeros(len(points), dtype=torch.bool)
+    for start in range(0, len(points), EVAL_ROWS):  # (EVAL_ROWS, N) distances at a time
+        distances = torch.cdist(points[start:start + EVAL_ROWS].double(), centres.double())
+        inside[start:start + EVAL_ROWS] = (distances <= radii).any(dim=1)
+    return inside.double().mean().item()
+
+
+def precision_recall(features: torch.Tensor, reference: torch.Tensor, k: int = 3) -> dict[str, float]:
+    """Improved precision and recall (Kynkäänniemi et al., 2019) of generated (M, D) `features`
+    against real (N, D) `reference` features. Each set's manifold is the union of balls around its
+    points reaching their `k`-th nearest neighbour. Precision: the share of generated points inside
+    the real manifold (are the samples realistic?). Recall: the share of real points inside the
+    generated one (do the samples cover the real variety?)."""
+    if features.ndim != 2 or reference.ndim != 2 or features.shape[1] != reference.shape[1]:
+        raise ValueError(f"expected two (N, D) feature sets of one D, got {tuple(features.shape)} "
+                         f"and {tuple(reference.shape)}")
+    return {"precision": share_inside(features, reference, nearest_neighbour_radii(reference, k)),
+            "recall": share_inside(reference, features, nearest_neighbour_radii(features, k))}
+
+
 def sample_quality(judge: Classifier, images: torch.Tensor, reference_features: torch.Tensor) -> dict[str, float]:
     """How a set of (N, 1, 28, 28) images looks to the judge: the Fréchet distance of its
     features from `reference_features` (real images'), and the judge's mean top-class probability."""
@@ -112,4 +143,4 @@ def active_dimensions(mu: torch.Tensor, threshold: float = 0.01) -> int:
 
 
 __all__ = ["active_dimensions", "decode", "fitted_gaussian_codes", "frechet_distance", "judge_features",
-           "sample_quality", "train_judge"]
+           "nearest_neighbour_radii", "precision_recall", "sample_quality", "train_judge"]

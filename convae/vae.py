@@ -3,22 +3,28 @@
 The loss is the negative evidence lower bound (ELBO) of Kingma and Welling (2014), per image and in
 nats: a Bernoulli reconstruction term, the binary cross-entropy summed over an image's 784 pixels,
 plus β × the KL divergence of q(z | x) = N(μ, σ²) from the prior N(0, I), in closed form. With
-β = 1 it is −ELBO, an upper bound on −log p(x). `vae_steps` is one epoch of it, the same loop as
-the autoencoder's `autoencoder_steps`; `train_vae` the same `for epoch` loop as `train_autoencoder`.
+β = 1 it is −ELBO, an upper bound on −log p(x) where the pixels are binary (`binarized`); on grey
+pixels the Bernoulli term is a surrogate, not a likelihood (Loaiza-Ganem and Cunningham, 2019).
+`importance_sampled_log_likelihood` estimates log p(x) itself, more tightly. `vae_steps` is one
+epoch of the loss, the same loop as the autoencoder's `autoencoder_steps`; `train_vae` the same
+`for epoch` loop as `train_autoencoder`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
+from torch.distributions import Normal
 from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import trange
 
-from .checks import non_empty
+from .augment import binarize
+from .checks import non_empty, whole_number
 from .data import ImageSet
-from .evaluate import images_of, infer
+from .evaluate import evaluating, images_of, infer
 from .history import History
 from .models import VAE
 from .train import Batches, start_run
@@ -59,11 +65,15 @@ def vae_steps(
     scheduler: LRScheduler | None = None,
     beta: float = 1.0,
     generator: torch.Generator | None = None,
+    binarized: bool = False,
 ) -> torch.Tensor:
-    """One optimizer step per batch on the VAE's loss; each step's (loss, reconstruction, KL)."""
+    """One optimizer step per batch on the VAE's loss; each step's (loss, reconstruction, KL).
+    With `binarized`, each batch is drawn black-and-white afresh (`binarize`)."""
     model.train()
     terms = []
     for images, _ in batches:  # (B, 1, 28, 28); the labels are not used
+        if binarized:  # a new black-and-white draw each time the image is seen
+            images = binarize(images, generator)
         reconstructions, mu, logvar = model(images, generator)  # one draw of z per image
         loss, rebuilt, kl = vae_loss(reconstructions, images, mu, logvar, beta)
         optimizer.zero_grad(set_to_none=True)
@@ -86,7 +96,7 @@ def train_vae(
     run = start_run(model, train_set, recipe, device, progress)
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
         terms = vae_steps(model, run.batches(), run.optimizer, run.scheduler,
-                          recipe.beta, run.generator)  # (steps, 3)
+                          recipe.beta, run.generator, recipe.binarized)  # (steps, 3)
         loss, rebuilt, kl = terms.mean(dim=0).tolist()
         record = {"epoch": epoch + 1, "train_loss": loss,
                   "train_reconstruction": rebuilt, "train_kl": kl}
@@ -113,3 +123,32 @@ def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
 
     reconstruction, kl, mse = infer(model, images_of(data), per_image).double().mean(dim=0).tolist()
     return {"elbo_loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl, "mse": mse}
+
+
+def importance_sampled_log_likelihood(
+    model: VAE, images: torch.Tensor, samples: int, generator: torch.Generator, chunk: int = 100
+) -> torch.Tensor:
+    """An estimate of log p(x) in nats for each of the (B, 1, 28, 28) binary `images`: the
+    importance-weighted bound of Burda et al. (2016), log (1/K Σₖ p(x | zₖ) p(zₖ) / q(zₖ | x)) with
+    K = `samples` draws zₖ ~ q(z | x). It is at least the ELBO and nears log p(x) as K grows.
+    Shape (B,); the draws, `chunk` at a time, come from `generator`."""
+    if not ((images == 0) | (images == 1)).all():
+        raise ValueError("the importance-sampled log-likelihood needs binary images (a Bernoulli pixel model is a "
+                         "likelihood only on 0s and 1s): binarize them first, e.g. convae.binarize(images, generator)")
+    whole_number(samples, "samples")
+    log_weights = []
+    with evaluating(model) as device:
+        images = images.to(device)  # (B, 1, 28, 28)
+        mu, logvar = model.encode(images)  # (B, k) each
+        std = torch.exp(0.5 * logvar)
+        for start in range(0, samples, chunk):
+            draws = min(chunk, samples - start)
+            eps = torch.randn((draws, *mu.shape), generator=generator).to(device)  # (S, B, k)
+            z = mu + std * eps  # (S, B, k)
+            log_q = Normal(mu, std).log_prob(z).sum(dim=2)  # (S, B)
+            log_prior = Normal(0.0, 1.0).log_prob(z).sum(dim=2)  # (S, B)
+            rebuilt = model.decoder(z.flatten(0, 1), check=False)  # (S·B, 1, 28, 28)
+            log_likelihood = -bernoulli_nats(rebuilt, images.repeat(draws, 1, 1, 1)).view(draws, -1)  # (S, B)
+            log_weights.append((log_likelihood + log_prior - log_q).double().cpu())
+    log_weights = torch.cat(log_weights)  # (K, B)
+    return torch.logsumexp(log_weights, dim=0) - math.log(samples)  # (B,)

@@ -103,3 +103,38 @@ def test_a_quick_study_writes_its_result_and_models_into_the_folder_it_is_given(
     assert written["quick"] and len(written["runs"]) == len(SEEDS)
     assert isinstance(convae.load_checkpoint(tmp_path / "fashion-mnist-judge.pt").model, convae.Classifier)
     assert convae.load_checkpoint(tmp_path / vae_name(4.0)).metadata["recipe"]["beta"] == 4.0
+
+
+def two_clusters(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, 2) points around (0, 0) and (n, 2) around (100, 0): two modes far apart."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 2, generator=generator), torch.randn(n, 2, generator=generator) + torch.tensor([100.0, 0])
+
+
+def test_precision_and_recall_of_identical_sets_are_one():
+    a, b = two_clusters(200, 0)
+    real = torch.cat([a, b])
+    assert sampling.precision_recall(real, real, k=3) == {"precision": 1.0, "recall": 1.0}
+
+
+def test_precision_and_recall_of_disjoint_sets_are_zero():
+    real = torch.cat(two_clusters(200, 0))
+    far = real + torch.tensor([0.0, 1000.0])
+    assert sampling.precision_recall(far, real, k=3) == {"precision": 0.0, "recall": 0.0}
+
+
+def test_a_generator_that_drops_a_mode_keeps_its_precision_and_loses_recall():
+    real = torch.cat(two_clusters(200, 0))
+    one_mode, _ = two_clusters(400, 1)  # every sample realistic, but only from the first mode
+    scores = sampling.precision_recall(one_mode, real, k=3)
+    assert scores["precision"] > 0.85 and 0.4 < scores["recall"] < 0.55
+    blurred = real * 0 + real.mean(dim=0)  # every sample the same average point, between the modes
+    assert sampling.precision_recall(blurred, real, k=3)["precision"] == 0.0
+
+
+def test_nearest_neighbour_radii_reach_the_kth_other_point():
+    points = torch.tensor([[0.0], [1.0], [3.0], [6.0]])
+    assert sampling.nearest_neighbour_radii(points, 1).tolist() == [1.0, 1.0, 2.0, 3.0]
+    assert sampling.nearest_neighbour_radii(points, 2).tolist() == [3.0, 2.0, 3.0, 5.0]
+    with pytest.raises(ValueError, match="k must be from 1 to N - 1 = 3, got 4"):
+        sampling.nearest_neighbour_radii(points, 4)

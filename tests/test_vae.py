@@ -9,6 +9,7 @@ import spec_models as spec
 import torch
 
 import convae
+from convae.runs import binarized_once
 from convae.tools.cli import main
 from convae.vae import bernoulli_nats
 
@@ -114,3 +115,90 @@ def test_the_shipped_vaes_reach_their_negative_elbo_on_the_test_set(name, bound,
     assert measured["elbo_loss"] == pytest.approx(recorded["elbo_loss"], rel=1e-3)
     assert measured["elbo_loss"] <= bound
     assert convae.pretrained_metadata(name)["command"].startswith("python -m convae train --model vae")
+
+
+def silenced_vae(latent_dim: int = 3) -> convae.VAE:
+    """A VAE whose encoder outputs μ = 0, log σ² = 0 (q = the prior) and whose decoder ignores z."""
+    vae = convae.VAE(latent_dim)
+    with torch.no_grad():
+        for layer in (vae.encoder.fc, vae.decoder.fc):
+            layer.weight.zero_()
+        vae.encoder.fc.bias.zero_()
+    return vae
+
+
+def test_the_importance_sampled_estimate_is_exact_where_the_answer_is_known():
+    # With q(z | x) = p(z) and p(x | z) the same for every z, every importance weight is p(x): the
+    # estimate is log p(x) itself, for any number of samples.
+    vae = silenced_vae()
+    generator = torch.Generator().manual_seed(0)
+    images = convae.binarize(torch.rand(4, 1, 28, 28, generator=generator), generator)
+    with torch.no_grad():
+        exact = -bernoulli_nats(vae.decoder(torch.zeros(4, 3)), images)  # (4,)
+    for samples in (1, 7, 250):
+        estimate = convae.vae.importance_sampled_log_likelihood(vae, images, samples, generator, chunk=100)
+        assert torch.allclose(estimate, exact.double(), atol=1e-3), samples
+
+
+def test_more_importance_samples_tighten_the_bound_above_the_elbo():
+    convae.seed_everything(0)
+    vae = convae.VAE(4)
+    generator = torch.Generator().manual_seed(1)
+    images = convae.binarize(torch.rand(6, 1, 28, 28, generator=generator), generator)
+    with torch.no_grad():
+        mu, logvar = vae.encode(images)
+        draws = [bernoulli_nats(vae.decoder(vae.reparameterize(mu, logvar, generator)), images) for _ in range(200)]
+        elbo = -(torch.stack(draws).mean(dim=0) + convae.kl_to_standard_normal(mu, logvar))  # (6,)
+    bound = convae.vae.importance_sampled_log_likelihood(vae, images, 500, generator)
+    assert (bound >= elbo.double() - 0.5).all()  # the bound holds up to the noise of 200 draws
+    assert bound.mean() > elbo.double().mean()
+
+
+def test_grey_images_are_refused_by_the_likelihood():
+    with pytest.raises(ValueError, match="needs binary images"):
+        convae.vae.importance_sampled_log_likelihood(convae.VAE(3), torch.full((2, 1, 28, 28), 0.5), 10,
+                                                     torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"pixels in \[0, 1\]"):
+        convae.binarize(torch.full((1, 1, 28, 28), 1.5))
+
+
+def test_binarized_training_draws_black_and_white_batches_and_scores_one_fixed_draw(mnist_root, tmp_path):
+    recipe = replace(convae.QUICK, model="vae", loss="bce", dataset="mnist", latent_dim=3, epochs=2, batch_size=32,
+                     lr=3e-3, binarized=True)
+    trained = convae.train_recipe(recipe, mnist_root, out=tmp_path / "vae.pt", progress=False)
+    assert trained.metadata["recipe"]["binarized"] and len(trained.history) == 2
+    test_set = convae.load_dataset("mnist", "test", mnist_root)
+    once = binarized_once(test_set)
+    assert set(once.images.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(once.images, binarized_once(test_set).images)  # one fixed draw
+    assert trained.metadata["test_metrics"] == pytest.approx(convae.evaluate_vae(trained.model, once))
+    seen = []
+    original = convae.VAE.forward
+
+    def spy(self, x, generator=None):
+        seen.append(x.detach().clone())
+        return original(self, x, generator)
+
+    convae.VAE.forward = spy
+    try:
+        convae.vae_steps(trained.model, [(test_set.images[:8], None)] * 2, torch.optim.SGD(trained.model.parameters(),
+                         lr=0.0), generator=torch.Generator().manual_seed(0), binarized=True)
+    finally:
+        convae.VAE.forward = original
+    assert all(set(x.unique().tolist()) <= {0.0, 1.0} for x in seen)
+    assert not torch.equal(seen[0], seen[1])  # a fresh draw each time the images are seen
+
+
+def test_only_a_vae_is_binarized():
+    with pytest.raises(ValueError, match="binarized is a VAE's setting"):
+        convae.Recipe(binarized=True)
+    with pytest.raises(ValueError, match="binarized is a VAE's setting"):
+        convae.Recipe(model="dense", hidden=10, binarized=True)
+    assert convae.Recipe(model="vae", loss="bce", binarized=True).binarized
+
+
+def test_binarize_draws_each_pixel_with_its_grey_as_probability():
+    grey = torch.full((200, 1, 28, 28), 0.3)
+    drawn = convae.binarize(grey, torch.Generator().manual_seed(0))
+    assert set(drawn.unique().tolist()) == {0.0, 1.0} and abs(drawn.mean().item() - 0.3) < 0.01
+    assert torch.equal(drawn, convae.binarize(grey, torch.Generator().manual_seed(0)))

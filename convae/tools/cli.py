@@ -95,6 +95,9 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=count(0, 2**63 - 1), default=SHIPPED.seed)
     parser.add_argument("--beta", type=real_number(0, inclusive=True), default=SHIPPED.beta,
                         help="a VAE's weight of the KL term (default 1: the loss is -ELBO)")
+    parser.add_argument("--binarized", action="store_true",
+                        help="a VAE trained on black-and-white draws of the images, scored on one fixed draw of the "
+                             "test images: its -ELBO then bounds -log p(x)")
     parser.add_argument("--noise", type=real_number(0, inclusive=True), default=SHIPPED.noise,
                         help="σ of the Gaussian noise added to each input: a denoising autoencoder (default 0)")
     parser.add_argument("--holdout-class", default=SHIPPED.holdout_class,
@@ -275,11 +278,11 @@ COMMANDS = (
                   "fine_tuning_validation.json", "tune", "tune"),
     study_command("label-budgets", "chapter 5's ways over paired seeds at longer budgets (~70 min)",
                   "label_budgets.json", "budgets", "run_budgets"),
-    study_command("why-convolutions", "chapter 6's dense autoencoders against the convolutional one (~6 min)",
+    study_command("why-convolutions", "chapter 6's dense autoencoders against the convolutional one, 5 seeds (~9 min)",
                   "why_convolutions.json and the dense checkpoints", "why_convolutions", "run_why_convolutions"),
     study_command("vae-study", "chapter 8's sampling comparison and β table (~10 min)",
                   "vae_study.json, the judge and the VAEs", "vae_study", "run_vae_study"),
-    study_command("time-chapters", "what each chapter asks of a lab: words, code lines, exercises, seconds (~5 min)",
+    study_command("time-chapters", "what each chapter asks of a lab: words, code lines, exercises, seconds (~4 min)",
                   "chapter_times.json", "chapters", "time_chapters"),
     Command("export-web", "write the decoder and latent map for the in-browser explorer", export_arguments,
             run_export),
