@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 VENDOR := book/_vendor
 
-.PHONY: book test data train bench clean
+.PHONY: book student-book test data train bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ $(CACHE)/convae.stamp: $(shell find convae -type f \( -name '*.py' -o -name '*.p
 
 book: $(STAMP) data $(VENDOR)/embed-amd.js $(CACHE)/convae.stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The student edition as a book of its own (no solutions, no teacher's pages), in student/: publish
+# it from there (see the instructor page).
+student-book: $(STAMP) data $(VENDOR)/embed-amd.js
+	$(BIN)/python -m convae lab student-book student
+	$(BIN)/jupyter-book build student -W -n --keep-going
 
 # Where npm is missing, the browser tests say so and skip (in CI, where $$CI is set, they fail instead).
 test: $(STAMP) data $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)

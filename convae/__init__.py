@@ -2,7 +2,7 @@
 
 The chapters use what is listed in `__all__` here, and five modules by name, each with an
 `__all__` of its own: `convae.plots` (figures), `convae.transfer` (chapter 5's four ways),
-`convae.sampling` (chapter 8's judge of samples), `convae.widgets` (the latent explorer) and
+`convae.sampling` (chapter 9's judge of samples), `convae.widgets` (the latent explorer) and
 `convae.lab` (the exercises' checks).
 """
 
@@ -39,13 +39,14 @@ from .models import (
     flops_by_layer,
     forward_flops,
 )
-from .recipe import QUICK, SHIPPED, Recipe
+from .recipe import QUICK, SHIPPED, SHIPPED_VAE, Recipe
 from .results import load_result
 from .runs import TrainedModel, train_recipe
 from .runtime import pick_device, seed_everything
 from .schedule import learning_rates
 from .train import autoencoder_steps, classifier_steps, train_autoencoder
 from .vae import (
+    binarized_once,
     evaluate_vae,
     importance_sampled_log_likelihood,
     kl_to_standard_normal,
@@ -56,10 +57,10 @@ from .vae import (
 from .version import __version__
 
 __all__ = [
-    "PRETRAINED", "QUICK", "SHIPPED", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
+    "PRETRAINED", "QUICK", "SHIPPED", "SHIPPED_VAE", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",
     "DataUnavailableError", "Decoder", "DenseAutoencoder", "Encoder", "History", "ImageSet", "PairedGap",
     "ReadyAutoencoder", "Recipe", "TrainedModel", "__version__", "add_noise", "autoencoder_steps", "batches",
-    "binarize",
+    "binarize", "binarized_once",
     "classifier_steps", "confusion_matrix", "count_parameters", "encode", "evaluate_autoencoder",
     "evaluate_classifier", "flops_by_layer", "forward_flops", "labelled_subset", "learning_rates", "load_checkpoint",
     "load_dataset",

@@ -15,15 +15,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from .augment import binarize
 from .checkpoints import save_checkpoint
 from .data import ImageSet, load_dataset, split_validation
 from .history import History
 from .kinds import trainable_kind
 from .recipe import Recipe
 from .runtime import seed_everything
-
-BINARIZE_SEED = 1  # the one black-and-white draw of the test images a binarized VAE is scored on
+from .vae import evaluate_vae
 
 
 @dataclass
@@ -62,28 +60,27 @@ def train_recipe(
     monitor = test_set
     if recipe.validation_images:
         train_set, monitor = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
-    if recipe.binarized:  # scored on one fixed black-and-white draw of its test and validation images
-        test_set, monitor = binarized_once(test_set), binarized_once(monitor)
-        held_out = None if held_out is None else binarized_once(held_out)
     seed_everything(recipe.seed)
     model = kind.build(recipe)  # built after seeding: its weights follow the seed
     history = kind.train(model, train_set, recipe, test_set=monitor, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),
-                "train_images": len(train_set), "test_metrics": kind.evaluate(model, test_set),
+                "train_images": len(train_set), "test_metrics": evaluate_as_trained(model, test_set, recipe),
                 "monitored_mse": history["test_mse"], "train_seconds": round(history.last()["seconds"], 1),
                 "command": command or "convae.train_recipe(...)"}
     if held_out is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = kind.evaluate(model, held_out)
+        metadata["holdout_test_metrics"] = evaluate_as_trained(model, held_out, recipe)
     if out is not None:
         save_checkpoint(model, out, **metadata)
     return TrainedModel(model, metadata, history)
 
 
-def binarized_once(data: ImageSet) -> ImageSet:
-    """`data` drawn black-and-white once, from a fixed seed: the same draw wherever it is made."""
-    images = binarize(data.images, torch.Generator().manual_seed(BINARIZE_SEED))  # (N, 1, 28, 28)
-    return ImageSet(images, data.labels, data.classes, data.name)
+def evaluate_as_trained(model: nn.Module, data: ImageSet, recipe: Recipe) -> dict[str, float]:
+    """The evaluation of `model`'s kind on `data`; a binarized VAE's ELBO scored on one fixed
+    black-and-white draw of the images (`convae.vae.evaluate_vae`)."""
+    if recipe.binarized:
+        return evaluate_vae(model, data, binarized=True)
+    return trainable_kind(recipe.model).evaluate(model, data)
 
 
 def class_index(classes: list[str], name_or_number: str) -> int:

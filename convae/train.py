@@ -30,7 +30,7 @@ from .evaluate import evaluate_autoencoder
 from .history import History
 from .models import Autoencoder, Decoder
 from .runtime import resolve_device
-from .schedule import make_schedule
+from .schedule import WARMUP_FRACTION, make_schedule
 
 if TYPE_CHECKING:
     from .recipe import Recipe
@@ -131,11 +131,13 @@ def classifier_steps(
     unlabelled: Iterator[tuple[torch.Tensor, torch.Tensor]] | None = None,
     decoder: Decoder | None = None,
     reconstruction_weight: float = 0.0,
+    scheduler: LRScheduler | None = None,
 ) -> torch.Tensor:
     """One optimizer step per labelled batch, with cross-entropy; each
     step's loss. With `unlabelled` batches and a `decoder`, each step also
     asks the encoder to keep rebuilding unlabelled images: the loss gains
-    `reconstruction_weight` × their MSE (semi-supervised)."""
+    `reconstruction_weight` × their MSE (semi-supervised). A `scheduler`
+    steps after each optimizer step."""
     losses = []
     for inputs, labels in batches:  # (B, 1, 28, 28) images or (B, D) codes
         logits = model(inputs)  # (B, num_classes)
@@ -147,6 +149,8 @@ def classifier_steps(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         losses.append(loss.detach())
     return torch.stack(losses)  # (steps,)
 
@@ -158,6 +162,7 @@ class Budget:
     steps: int  # optimizer steps in all: epoch after epoch, the last one cut short
     batch_size: int  # labelled images per step (and as many unlabelled ones, semi-supervised)
     seed: int  # the batch order and augmentation; chapter 5's ways also draw the initial weights from it
+    one_cycle: bool = False  # the learning rate rises to the optimizer's and falls again, per step
 
     def __post_init__(self) -> None:
         whole_number(self.steps, "steps")
@@ -190,7 +195,8 @@ def train_classifier(
     """`budget.steps` steps of `classifier_steps` on shuffled batches of (inputs, labels), epoch after
     epoch (the last one cut short); a record after each, with `evaluate()`'s metrics if given. One
     generator seeded with `budget.seed` draws the batch order, what `transform(batch, generator)`
-    draws (e.g. augmentation) and the order of `semi`'s unlabelled batches."""
+    draws (e.g. augmentation) and the order of `semi`'s unlabelled batches. With `budget.one_cycle`,
+    each group's learning rate follows a one-cycle schedule peaking at the rate it was given."""
     steps_per_epoch = math.ceil(len(non_empty(inputs, "the training set")) / budget.batch_size)
     generator = torch.Generator().manual_seed(budget.seed)
     augment = None if transform is None else (lambda images: transform(images, generator))
@@ -200,11 +206,16 @@ def train_classifier(
         unlabelled = semi.unlabelled.to(inputs.device)  # (U, 1, 28, 28) images
         extra = _forever(lambda: batches(unlabelled.images, unlabelled.labels, budget.batch_size, generator))
         decoder, weight = semi.decoder, semi.weight
+    scheduler = None
+    if budget.one_cycle:
+        peaks = [group["lr"] for group in optimizer.param_groups]
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peaks, total_steps=budget.steps,
+                                                        pct_start=WARMUP_FRACTION)
     history = History()
     for epoch in range(math.ceil(budget.steps / steps_per_epoch)):
         epoch_steps = min(steps_per_epoch, budget.steps - epoch * steps_per_epoch)
         losses = classifier_steps(model, itertools.islice(stream, epoch_steps), optimizer, extra, decoder,
-                                  weight)  # (epoch_steps,)
+                                  weight, scheduler)  # (epoch_steps,)
         record = {"epoch": epoch + epoch_steps / steps_per_epoch, "train_loss": losses.mean().item()}
         history.append({**record, **(evaluate() if evaluate is not None else {})})
     return history

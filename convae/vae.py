@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .recipe import Recipe
 
 EVALUATION_SEED = 0  # the draws of z that score a VAE: the same on every call
+BINARIZE_SEED = 1  # the one black-and-white draw of test images a binarized VAE is scored on
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -101,28 +102,42 @@ def train_vae(
         record = {"epoch": epoch + 1, "train_loss": loss,
                   "train_reconstruction": rebuilt, "train_kl": kl}
         if test_set is not None:
-            test = evaluate_vae(model, test_set)
+            test = evaluate_vae(model, test_set, recipe.binarized)
             record.update(test_loss=test["elbo_loss"], test_mse=test["mse"])
         run.end_epoch(record, terms[:, 0])  # into run.history, with the time
     return run.history
 
 
-def evaluate_vae(model: VAE, data: ImageSet) -> dict[str, float]:
+def evaluate_vae(model: VAE, data: ImageSet, binarized: bool = False) -> dict[str, float]:
     """On `data`, per image: −ELBO in nats ("elbo_loss", one seeded draw of z per image) with its
-    reconstruction and KL terms, and the per-pixel MSE of the reconstruction decoded from μ."""
+    reconstruction and KL terms, and the per-pixel MSE of the reconstruction decoded from μ.
+    With `binarized`, the ELBO terms score one fixed black-and-white draw of the images
+    (`binarized_once`), and the MSE compares the decoder's pixel probabilities, from the grey
+    image's μ, with the grey image."""
     non_empty(data, "data")
     generator = torch.Generator().manual_seed(EVALUATION_SEED)
 
-    def per_image(images: torch.Tensor) -> torch.Tensor:  # (B, 1, 28, 28) -> (B, 3)
-        mu, logvar = model.encode(images)  # (B, latent_dim) each
+    def per_image(both: torch.Tensor) -> torch.Tensor:  # (B, 2, 28, 28) -> (B, 3)
+        scored, grey = both[:, :1], both[:, 1:]  # (B, 1, 28, 28) each
+        mu, logvar = model.encode(scored)  # (B, latent_dim) each
         z = model.reparameterize(mu, logvar, generator)  # (B, latent_dim)
-        rebuilt = bernoulli_nats(model.decoder(z, check=False), images)  # (B,)
+        rebuilt = bernoulli_nats(model.decoder(z, check=False), scored)  # (B,)
         kl = kl_to_standard_normal(mu, logvar)  # (B,)
-        squared = (model.decoder(mu, check=False) - images).pow(2).mean(dim=(1, 2, 3))  # (B,)
+        mean_code = model.encode(grey)[0]  # (B, latent_dim)
+        squared = (model.decoder(mean_code, check=False) - grey).pow(2).mean(dim=(1, 2, 3))  # (B,)
         return torch.stack([rebuilt, kl, squared], dim=1)
 
-    reconstruction, kl, mse = infer(model, images_of(data), per_image).double().mean(dim=0).tolist()
+    grey = images_of(data)  # (N, 1, 28, 28)
+    scored = binarized_once(data).images if binarized else grey
+    both = torch.cat([scored, grey], dim=1)  # (N, 2, 28, 28)
+    reconstruction, kl, mse = infer(model, both, per_image).double().mean(dim=0).tolist()
     return {"elbo_loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl, "mse": mse}
+
+
+def binarized_once(data: ImageSet) -> ImageSet:
+    """`data` drawn black-and-white once, from a fixed seed: the same draw wherever it is made."""
+    images = binarize(data.images, torch.Generator().manual_seed(BINARIZE_SEED))  # (N, 1, 28, 28)
+    return ImageSet(images, data.labels, data.classes, data.name)
 
 
 def importance_sampled_log_likelihood(

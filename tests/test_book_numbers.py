@@ -32,6 +32,9 @@ def test_the_closing_page_quotes_the_shipped_models():
     assert f"mean squared error of {mse:.4f} per pixel" in text
     elbo = convae.pretrained_metadata("fashion-mnist-vae-latent12")["test_metrics"]["elbo_loss"]
     assert f"({elbo:.1f} nats per test image)" in text
+    likelihood = convae.load_result("vae_likelihood")["models"]["fashion-mnist-vae-latent12"]
+    gap = likelihood["iwae_nats"]["1"] - likelihood["iwae_nats"]["1000"]
+    assert f"importance sampling with 1,000 draws per image puts the estimate about {gap:.0f} nats lower" in text
 
 
 def test_the_closing_page_quotes_chapter_6_and_7_as_they_printed():
@@ -71,3 +74,23 @@ def test_a_quick_count_writes_the_record_without_running_a_chapter(tmp_path, mon
     written = json.loads((tmp_path / "chapter_times.json").read_text())
     assert written["quick"] and list(written["chapters"]) == [p.stem for p in chapter_paths(ROOT / "notebooks")]
     assert all(chapter["seconds"] is None and chapter["words"] > 0 for chapter in written["chapters"].values())
+
+
+def test_the_setup_page_quotes_the_download_timeout():
+    from convae._raw import DOWNLOAD_TIMEOUT_S
+
+    assert f"gives up after {DOWNLOAD_TIMEOUT_S} seconds" in page("setup.md")
+
+
+def test_the_closing_page_ranks_the_samplers_as_the_study_does():
+    text = page("next.md")
+    runs = convae.load_result("vae_study")["runs"]
+
+    def gap(key: str) -> convae.PairedGap:  # the VAE's prior against the fitted full Gaussian, paired by seed
+        return convae.paired_gap([run["vae"]["1"]["samples"][key] for run in runs],
+                                 [run["autoencoder"]["samples"]["fitted, full"][key] for run in runs])
+
+    assert "the VAE's prior draws more garment-like samples than a full Gaussian fitted" in text
+    assert gap("precision").verdict() == "ahead" and gap("recall").verdict() == "behind"
+    assert "which covers more of the variety and scores the slightly lower distance" in text
+    assert gap("frechet").verdict() == "ahead"  # the VAE's distance is the larger

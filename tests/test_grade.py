@@ -1,5 +1,6 @@
-"""The grader: six synthetic submissions of chapter 2's student edition get exactly the grades they
-earned, whatever they print or patch, and the submissions folder is left as it was."""
+"""The grader: seven synthetic submissions of chapter 2's student edition get exactly the grades they
+earned, whatever they print or patch, a typical mistake is named in the report, and the submissions
+folder is left as it was."""
 
 from __future__ import annotations
 
@@ -87,9 +88,23 @@ def edition(tmp_path_factory) -> Path:
     return out
 
 
-def six_submissions(folder: Path, edition: Path) -> None:
-    """solved (in a folder of its own), blank, half (with a cell that raises), cheat, loop and corrupt,
-    from chapter 2's student edition."""
+MISTAKEN_DECODER = '''\
+class EdgeDecoder(nn.Module):
+    """The book's decoder again: its last layer still leaves the last row and column unreached."""
+
+    def __init__(self, latent_dim=12):
+        super().__init__()
+        self.decoder = convae.Decoder(latent_dim)
+        self.fc, self.deconv1, self.deconv2 = self.decoder.fc, self.decoder.deconv1, self.decoder.deconv2
+
+    def forward(self, z):
+        return self.decoder(z)
+'''
+
+
+def seven_submissions(folder: Path, edition: Path) -> None:
+    """solved (in a folder of its own), blank, half (with a cell that raises), cheat, loop, corrupt and
+    mistaken (exercise 2.3 with the book's dead edge), from chapter 2's student edition."""
     student, full = load(edition / CHAPTER), load(ROOT / "notebooks" / CHAPTER)
     first_check = check_cells(student)[0]
 
@@ -103,8 +118,11 @@ def six_submissions(folder: Path, edition: Path) -> None:
     loop = solve(student, full, 1)
     loop["cells"].insert(first_check + 1, code_cell("while True:\n    pass\n"))
 
-    notebooks = {"solved/" + CHAPTER: solve(student, full, 2), "blank.ipynb": student,
-                 "half.ipynb": half, "cheat.ipynb": cheat, "loop.ipynb": loop}
+    mistaken = solve(student, full, 2)
+    mistaken["cells"][check_cells(mistaken)[2] - 1]["source"] = MISTAKEN_DECODER
+
+    notebooks = {"solved/" + CHAPTER: solve(student, full, 3), "blank.ipynb": student,
+                 "half.ipynb": half, "cheat.ipynb": cheat, "loop.ipynb": loop, "mistaken.ipynb": mistaken}
     for name, notebook in notebooks.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(notebook, indent=1))
@@ -114,11 +132,11 @@ def six_submissions(folder: Path, edition: Path) -> None:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, edition) -> dict:
-    """The grader's run over the six, each in its box: its sheet, report, printed summary and wall time."""
+    """The grader's run over the seven, each in its box: its sheet, report, printed summary and wall time."""
     root = tmp_path_factory.mktemp("class")
     submissions = root / "submissions"
     submissions.mkdir()
-    six_submissions(submissions, edition)
+    seven_submissions(submissions, edition)
     before = tree_hash(submissions)
     start = time.monotonic()
     status = main(["lab", "grade", str(submissions), "--out", str(root / "grades.csv"),
@@ -128,26 +146,29 @@ def graded(tmp_path_factory, edition) -> dict:
             "sheet": list(csv.reader((root / "grades.csv").open())), "report": (root / "grades.md").read_text()}
 
 
-def test_the_six_get_exactly_the_grades_they_earned(graded, capsys):
+def test_the_seven_get_exactly_the_grades_they_earned(graded, capsys):
     ids = [exercise_id for exercise_id, _ in official_chapters(ROOT / "notebooks")["02"].exercises]
-    assert len(ids) == 2, "the six submissions below are written for chapter 2's two exercises"
+    assert len(ids) == 3, "the submissions below are written for chapter 2's three exercises"
     assert graded["status"] == 0
     assert graded["sheet"] == [
         ["student", *ids, "total"],
-        ["blank", "missing", "missing", "0"],
-        ["cheat", "fail", "missing", "0"],  # patched lab.check, printed "passed", edited outputs
-        ["corrupt", "error", "error", "0"],
-        ["half", "pass", "missing", "1"],
-        ["loop", "error", "error", "0"],
-        ["solved", "pass", "pass", "2"],
+        ["blank", "missing", "missing", "missing", "0"],
+        ["cheat", "fail", "missing", "missing", "0"],  # patched lab.check, printed "passed", edited outputs
+        ["corrupt", "error", "error", "error", "0"],
+        ["half", "pass", "missing", "missing", "1"],
+        ["loop", "error", "error", "error", "0"],
+        ["mistaken", "pass", "pass", "fail", "2"],
+        ["solved", "pass", "pass", "pass", "3"],
     ]
     print(f"graded in {graded['seconds']:.1f} s")
 
 
 def test_the_report_says_why(graded):
     report = graded["report"]
-    assert "6 students, 6 notebooks" in report
-    assert "| solved | pass | pass | 2 |" in report
+    assert "7 students, 7 notebooks" in report
+    assert "| solved | pass | pass | pass | 3 |" in report
+    mistaken = report.split("### mistaken: mistaken.ipynb")[1].split("###")[0]
+    assert "the last row and column: the same grey whatever the code" in mistaken  # the check's own words
     cheat = report.split("### cheat: cheat.ipynb")[1].split("###")[0]
     assert re.search(r"fail \(transposed_output_size\(.*\) gave 0, but PyTorch", cheat)  # as the check says
     assert "raised" not in cheat  # its patches and deletions all ran
@@ -219,7 +240,7 @@ def test_refusals_never_stop_the_run(tmp_path, chapter_2_only, edition):
     assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only)]) == 0
     assert tree_hash(submissions) == before
     assert [row[0] for row in csv.reader(out.open())] == ["student", "alice", "bob", "carol"]
-    assert all(row[1:] == ["error", "error", "0"] for row in list(csv.reader(out.open()))[1:])
+    assert all(row[1:] == ["error", "error", "error", "0"] for row in list(csv.reader(out.open()))[1:])
     report = out.with_suffix(".md").read_text()
     assert "refused: the full edition" in report
     assert "chapter 01 (by its metadata), which is not among the chapters in" in report
@@ -249,7 +270,7 @@ def test_a_kernel_that_dies_is_an_error_and_a_second_copy_is_refused(tmp_path, c
     out = tmp_path / "grades.csv"
     assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only),
                  "--timeout", str(TIMEOUT)]) == 0
-    assert list(csv.reader(out.open()))[1] == ["eve", "error", "error", "0"]
+    assert list(csv.reader(out.open()))[1] == ["eve", "error", "error", "error", "0"]
     report = out.with_suffix(".md").read_text()
     assert "eve/a.ipynb (chapter 02" in report and "the kernel died" in report
     assert "refused: a second notebook of chapter 02 (eve/a.ipynb is graded)" in report

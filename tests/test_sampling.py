@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -11,9 +12,10 @@ import torch
 
 import convae
 from convae import sampling
+from convae.damage import controls
 from convae.results import load_result
 from convae.tools.cli import main
-from convae.tools.studies.vae_study import BETAS, SEEDS, vae_name
+from convae.tools.studies.vae_study import BETAS, EPOCHS, SEEDS, vae_name
 
 
 def reference_frechet(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -66,13 +68,16 @@ def test_active_dimensions_count_the_codes_that_vary():
 
 def test_a_judge_trains_and_reads_features_and_probabilities(mnist_root):
     train_set = convae.load_dataset("mnist", "train", mnist_root)
-    judge = sampling.train_judge(train_set, epochs=1, seed=0)
+    one_epoch = sampling.JudgeRecipe(epochs=1, lr=3e-3)
+    judge = sampling.train_judge(train_set, one_epoch, seed=0)
     assert isinstance(judge, convae.Classifier) and judge.latent_dim == 64 and not judge.training
     features, probabilities = sampling.judge_features(judge, train_set.images[:50])
     assert features.shape == (50, 64) and (features >= 0).all()  # after the ReLU
     assert torch.allclose(probabilities.sum(dim=1), torch.ones(50), atol=1e-5)
-    again = sampling.train_judge(train_set, epochs=1, seed=0)
+    again = sampling.train_judge(train_set, one_epoch, seed=0)
     assert all(torch.equal(a, b) for a, b in zip(judge.state_dict().values(), again.state_dict().values()))
+    shifted = sampling.train_judge(train_set, sampling.JudgeRecipe(epochs=1, lr=3e-3, augment=True), seed=0)
+    assert not torch.equal(shifted.fc2.weight, judge.fc2.weight)  # augmentation changes what it sees
 
 
 def test_the_stored_study_covers_every_way_beta_and_seed():
@@ -82,7 +87,26 @@ def test_the_stored_study_covers_every_way_beta_and_seed():
     for run in stored["runs"]:
         assert set(run["autoencoder"]["samples"]) == {"N(0, I)", "fitted, diagonal", "fitted, full"}
         assert set(run["vae"]) == {f"{beta:g}" for beta in BETAS}
-        assert run["floor"]["frechet"] < 2 and run["judge_accuracy"] > 0.8
+        assert set(run["controls"]) == set(controls(torch.zeros(1, 1, 28, 28), torch.Generator()))
+        assert run["floor"]["frechet"] < 3 and run["judge_accuracy"] >= 0.90  # a judge strong enough to referee
+        for scores in [run["floor"], *run["controls"].values(), *run["autoencoder"]["samples"].values()]:
+            assert set(scores) == {"frechet", "precision", "recall", "confidence"}
+        frechet = {name: scores["frechet"] for name, scores in run["controls"].items()}  # known damage, known order
+        assert frechet["blur σ 0.5"] < frechet["blur σ 1"] < frechet["blur σ 2"]
+        assert frechet["noise σ 0.05"] < frechet["noise σ 0.1"] < frechet["noise σ 0.2"]
+        assert frechet["contrast × 0.8"] < frechet["contrast × 0.6"]
+    assert stored["judge_recipe"] == asdict(sampling.JUDGE)
+    assert stored["vae_recipe"] == replace(convae.SHIPPED_VAE, epochs=EPOCHS).as_dict()
+
+
+def test_the_judge_and_vae_settings_are_the_ones_validation_chose():
+    tuning = load_result("generators_validation")
+    assert tuning["command"].startswith("python -m convae tune-generators") and not tuning["quick"]
+    best_judge = max(tuning["judges"], key=lambda row: row["validation_accuracy"])
+    assert tuning["judge_choice"] == {key: best_judge[key] for key in ("epochs", "lr", "augment")}
+    assert asdict(sampling.JUDGE) == tuning["judge_choice"]
+    best_vae = min(tuning["vaes"], key=lambda row: row["validation_elbo_loss"])
+    assert convae.SHIPPED_VAE.lr == tuning["vae_choice"] == best_vae["lr"]
 
 
 def test_the_shipped_judge_and_beta_vaes_are_the_studys_first_seed(fashion_test_set):
@@ -93,7 +117,7 @@ def test_the_shipped_judge_and_beta_vaes_are_the_studys_first_seed(fashion_test_
     for beta in BETAS:
         vae = convae.load_pretrained(vae_name(beta).removesuffix(".pt"))
         assert convae.pretrained_metadata(vae_name(beta).removesuffix(".pt"))["recipe"]["beta"] == beta
-        measured = convae.evaluate_vae(vae, fashion_test_set)
+        measured = convae.evaluate_vae(vae, fashion_test_set, binarized=True)
         assert measured["elbo_loss"] == pytest.approx(stored["vae"][f"{beta:g}"]["elbo_loss"], rel=1e-3)
 
 

@@ -15,6 +15,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -58,6 +60,8 @@ raise RuntimeError("leaked: " + " | ".join(leaked))  # an error's text lands in 
 ''',
         "caller": f'''\
 import socket
+import subprocess
+import sys
 socket.create_connection(("127.0.0.1", {port}), timeout=3).sendall(b"hello from a student")
 ''',
         "lingerer": f'''\
@@ -127,7 +131,7 @@ def hostile_run(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("hostile")
     edition = root / "edition"
     write_student_edition(ROOT / "notebooks", edition)
-    solved = solve(load(edition / CHAPTER), load(ROOT / "notebooks" / CHAPTER), 2)
+    solved = solve(load(edition / CHAPTER), load(ROOT / "notebooks" / CHAPTER), 3)
     submissions, outside, home = root / "submissions", root / "teacher", root / "home"
     for folder in (submissions, outside, home):
         folder.mkdir()
@@ -174,7 +178,7 @@ def feedback(report: str, student: str) -> str:
 
 def test_the_honest_submission_keeps_full_marks(hostile_run):
     assert hostile_run["status"] == 0
-    assert hostile_run["sheet"]["honest"] == ["pass", "pass", "2"]
+    assert hostile_run["sheet"]["honest"] == ["pass", "pass", "pass", "3"]
     print(f"8 notebooks graded in {hostile_run['seconds']:.0f} s")
 
 
@@ -209,7 +213,7 @@ def test_runaway_memory_and_processes_are_stopped_and_said_so(hostile_run):
     forker = feedback(hostile_run["report"], "forker")  # refused a process, or a kernel left without threads
     assert "limit of 200 processes and threads was reached" in forker or died in forker, forker
     for student in ("writer", "overwriter", "lingerer", "caller"):
-        assert hostile_run["sheet"][student] == ["pass", "pass", "2"], student  # the rest of it still graded
+        assert hostile_run["sheet"][student] == ["pass", "pass", "pass", "3"], student  # the rest still graded
 
 
 def test_without_bubblewrap_no_student_code_runs(tmp_path, monkeypatch, capsys):
@@ -232,3 +236,24 @@ def test_no_sandbox_says_once_what_it_allows(tmp_path, capsys):
                  "--no-sandbox"]) == 0
     assert capsys.readouterr().err.count(UNBOXED_WARNING) == 1
     assert "unboxed (--no-sandbox)" in out.with_suffix(".md").read_text()
+
+
+def test_the_box_imports_the_convae_that_grades_it(tmp_path):
+    """Run from another checkout's folder, the grader imports that folder's convae, not the editable
+    install of this one; the boxed kernel must import the same, or a worked solution fails to import."""
+    if shutil.which("bwrap") is None:
+        skip_unless_ci("bubblewrap (bwrap) is not installed: the grader's box cannot be tested")
+    other = tmp_path / "other-checkout"
+    shutil.copytree(ROOT / "convae", other / "convae", ignore=shutil.ignore_patterns("__pycache__"))
+    edition, submissions = tmp_path / "edition", tmp_path / "submissions"
+    write_student_edition(ROOT / "notebooks", edition)
+    submissions.mkdir()
+    solved = solve(load(edition / CHAPTER), load(ROOT / "notebooks" / CHAPTER), 3)
+    (submissions / "student.ipynb").write_text(json.dumps(solved))
+    grading = subprocess.run(
+        [sys.executable, "-m", "convae", "lab", "grade", str(submissions), "--out", str(tmp_path / "grades.csv"),
+         "--source", str(ROOT / "notebooks"), "--timeout", str(TIMEOUT)],
+        cwd=other, capture_output=True, text=True, timeout=10 * TIMEOUT)
+    assert grading.returncode == 0, grading.stdout + grading.stderr
+    sheet = {row[0]: row[1:] for row in csv.reader((tmp_path / "grades.csv").open())}
+    assert sheet["student"] == ["pass", "pass", "pass", "3"], (tmp_path / "grades.md").read_text()

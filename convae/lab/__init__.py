@@ -6,7 +6,7 @@ notebook keeps running; `evaluate` returns the verdict for tests. A check leaves
 state alone: PyTorch's global random generator is restored afterwards and models stay where they are.
 """
 
-from . import chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8  # noqa: F401 (each registers its checks)
-from .checking import CHECKS, NOT_DONE_HINT, RAISED_HINT, Mistake, check, evaluate
+from . import chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8, chapter9  # noqa: F401 (each registers its checks)
+from .checking import CHECKS, GIVEAWAYS, NOT_DONE_HINT, RAISED_HINT, Mistake, check, evaluate
 
-__all__ = ["CHECKS", "NOT_DONE_HINT", "RAISED_HINT", "Mistake", "check", "evaluate"]
+__all__ = ["CHECKS", "GIVEAWAYS", "NOT_DONE_HINT", "RAISED_HINT", "Mistake", "check", "evaluate"]

@@ -1,4 +1,4 @@
-"""Exercise checks of chapter 5: a frozen training step and accuracy."""
+"""Exercise checks of chapter 5: a frozen training step, accuracy, and fine-tuning at two learning rates."""
 
 from __future__ import annotations
 
@@ -48,3 +48,47 @@ def _check_accuracy(answer: Any) -> str:
         raise Mistake(f"got {got}, expected a different fraction on random logits",
                       "the predicted class is the index of the largest logit in each row")
     return f"{expected:.3f} on 200 random logits, as expected."
+
+
+ENCODER_LR, HEAD_LR = 1e-4, 1e-2  # the rates the fine-tuning check asks for
+TUNING_STEPS = 10
+
+
+@exercise("05-two-rates")
+def _check_two_rates(answer: Any) -> str:
+    function = require_function(answer, "fine_tune(classifier, images, labels, encoder_lr, head_lr, steps)")
+    torch.manual_seed(0)  # on the check's own fork of the generator
+    classifier = Classifier(latent_dim=12)
+    images, labels = torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))
+    start = {name: p.detach().clone() for name, p in classifier.named_parameters()}
+    with torch.no_grad():
+        before = F.cross_entropy(classifier(images), labels).item()
+    optimizer = call(function, "fine_tune", classifier, images, labels, ENCODER_LR, HEAD_LR, TUNING_STEPS)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise Mistake(f"fine_tune returned a {type(optimizer).__name__}, not the optimizer", "return the optimizer")
+    rate_of = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+    parts = {"encoder": list(classifier.encoder.parameters()),
+             "head": [*classifier.fc1.parameters(), *classifier.fc2.parameters()]}
+    for part, wanted in (("encoder", ENCODER_LR), ("head", HEAD_LR)):
+        rates = {rate_of.get(id(p)) for p in parts[part]}
+        if None in rates:
+            raise Mistake(f"some of the {part}'s weights are in no parameter group: they never learn",
+                          "two groups: {'params': classifier.encoder.parameters(), 'lr': encoder_lr} and one for "
+                          "fc1 and fc2 together")
+        if len(optimizer.param_groups) == 1:
+            raise Mistake("one parameter group: encoder and head learn at one rate",
+                          "pass a list of two dicts, each with its 'params' and its 'lr'")
+        if rates != {wanted}:
+            raise Mistake(f"the {part}'s rate is {sorted(rates)}, expected {wanted:g}",
+                          "the pretrained encoder gets the small rate, the fresh head the large one")
+    for part, params in (("encoder", "encoder."), ("head", "fc")):
+        if all(torch.equal(start[name], p) for name, p in classifier.named_parameters() if name.startswith(params)):
+            raise Mistake(f"the {part}'s weights did not change", "zero_grad, forward, loss, backward, step: "
+                          f"{TUNING_STEPS} times")
+    with torch.no_grad():
+        after = F.cross_entropy(classifier(images), labels).item()
+    if not after < before:
+        raise Mistake(f"the cross-entropy went from {before:.3f} to {after:.3f}", "minimise F.cross_entropy("
+                      "classifier(images), labels)")
+    return f"two groups at {ENCODER_LR:g} and {HEAD_LR:g}, both parts moved, and the loss fell from {before:.3f} " \
+           f"to {after:.3f}."

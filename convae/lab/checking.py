@@ -20,12 +20,17 @@ class Mistake(Exception):
 
 
 CHECKS: dict[str, Callable[[Any], str]] = {}
+GIVEAWAYS: dict[str, tuple[str, ...]] = {}  # exercise id -> texts that would state its answer
 NOT_DONE_HINT = "fill in the starter cell above, run it, then run this check again"
 RAISED_HINT = "call your function on these arguments yourself to see where the error comes from"
 
 
-def exercise(exercise_id: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
-    """Register a check function under `exercise_id`; it runs on a fork of PyTorch's global generator."""
+Check = Callable[[Any], str]
+
+
+def exercise(exercise_id: str, giveaways: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Register a check function under `exercise_id`; it runs on a fork of PyTorch's global generator.
+    `giveaways` are texts that state the answer: the student book must not show them (tested)."""
 
     def register(function: Callable[[Any], str]) -> Callable[[Any], str]:
         @functools.wraps(function)
@@ -34,6 +39,7 @@ def exercise(exercise_id: str) -> Callable[[Callable[[Any], str]], Callable[[Any
                 return function(answer)
 
         CHECKS[exercise_id] = isolated
+        GIVEAWAYS[exercise_id] = giveaways
         return function
 
     return register
@@ -62,6 +68,17 @@ def require_function(answer: Any, name: str) -> Callable:
     if not callable(answer):
         raise Mistake(f"expected the function {name}, got {type(answer).__name__}", NOT_DONE_HINT)
     return answer
+
+
+def build_module(answer: Any, name: str, *arguments: Any) -> torch.nn.Module:
+    """The student's `nn.Module` class built with `arguments`; a Mistake if it is not one, or has no
+    layers yet (the starter)."""
+    if not (isinstance(answer, type) and issubclass(answer, torch.nn.Module)):
+        raise Mistake(f"expected {name} class (an nn.Module subclass), got {type(answer).__name__}", NOT_DONE_HINT)
+    module = call(answer, name, *arguments)
+    if not list(module.parameters()):
+        raise Mistake(f"{name} has no layers yet", NOT_DONE_HINT)
+    return module
 
 
 def call(function: Callable, name: str, *arguments: Any, none_hint: str = NOT_DONE_HINT) -> Any:

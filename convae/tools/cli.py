@@ -3,7 +3,7 @@
 The book's models: `train`, `evaluate`, `check-data`. What regenerates the stored results
 (`studies/`): `tune-classifier`, `label-budgets`, `why-convolutions`, `vae-study`,
 `time-chapters`, `export-web`, `bench`. What a teacher runs (`course/`): `lab student-edition`,
-`lab grade`, `repository`.
+`lab student-book`, `lab grade`, `repository`.
 `python -m convae --help` lists them, each with its one line.
 """
 
@@ -23,6 +23,7 @@ from ..files import check_writable
 from ..kinds import kind_of_class, trainable_kind, trainable_kinds
 from ..recipe import LOSSES, SCHEDULES, SHIPPED, Recipe
 from ..runs import train_recipe
+from ..vae import evaluate_vae
 from .course.sandbox import Limits, SandboxUnavailable
 from .studies.study import QUICK_SIZES, Study, add_study_arguments
 
@@ -158,7 +159,11 @@ def run_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
         raise CheckpointError(f"evaluate needs a model with test metrics (an autoencoder, a VAE or a Classifier), "
                               f"not the {found} in {args.checkpoint}")
     dataset = args.dataset or checkpoint.metadata.get("dataset", "fashion-mnist")
-    metrics = kind.evaluate(checkpoint.model, load_dataset(dataset, "test", args.data_root))
+    test_set = load_dataset(dataset, "test", args.data_root)
+    if checkpoint.metadata.get("recipe", {}).get("binarized"):  # its ELBO on the fixed black-and-white draw
+        metrics = evaluate_vae(checkpoint.model, test_set, binarized=True)
+    else:
+        metrics = kind.evaluate(checkpoint.model, test_set)
     print(f"{found} (latent {checkpoint.model.latent_dim}) on the {dataset} test set:")
     for name, value in metrics.items():
         print(f"  {name}: {value:.5f}")
@@ -231,6 +236,19 @@ def run_edition(parser: argparse.ArgumentParser, args: argparse.Namespace, argv:
     print(f"wrote {len(written)} student notebooks into {args.out}")
 
 
+def student_book_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", nargs="?", default="student", help="folder for the student book (default student)")
+    parser.add_argument("--folder", default=None,
+                        help="where OUT will lie in your repository, for its Colab links (default: OUT's place here)")
+
+
+def run_student_book(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str]) -> None:
+    from .course.student_book import write_student_book
+
+    out = write_student_book(Path.cwd(), Path(args.out), args.folder)
+    print(f"wrote the student book's sources into {out}; build it with: jupyter-book build {args.out}")
+
+
 def grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", help="folder of STUDENT.ipynb files or of STUDENT/ folders of notebooks")
     parser.add_argument("--out", default="grades.csv",
@@ -280,8 +298,12 @@ COMMANDS = (
                   "label_budgets.json", "budgets", "run_budgets"),
     study_command("why-convolutions", "chapter 6's dense autoencoders against the convolutional one, 5 seeds (~9 min)",
                   "why_convolutions.json and the dense checkpoints", "why_convolutions", "run_why_convolutions"),
-    study_command("vae-study", "chapter 8's sampling comparison and β table (~10 min)",
+    study_command("tune-generators", "choose chapter 8's VAE peak and chapter 9's judge on validation (~6 min)",
+                  "generators_validation.json", "tune_generators", "tune_generators"),
+    study_command("vae-study", "chapters 8 and 9's β table, controls and sampling comparison, 5 seeds (~35 min)",
                   "vae_study.json, the judge and the VAEs", "vae_study", "run_vae_study"),
+    study_command("vae-likelihood", "chapter 8's ELBO beside importance-sampled log-likelihoods (~2 min)",
+                  "vae_likelihood.json", "likelihood", "measure_likelihood"),
     study_command("time-chapters", "what each chapter asks of a lab: words, code lines, exercises, seconds (~4 min)",
                   "chapter_times.json", "chapters", "time_chapters"),
     Command("export-web", "write the decoder and latent map for the in-browser explorer", export_arguments,
@@ -289,6 +311,8 @@ COMMANDS = (
     Command("bench", "measure training throughput on this machine", bench_arguments, run_bench),
     Command("lab", "course-lab tools: the student edition and the grader", lambda parser: None, subcommands=(
         Command("student-edition", "write the chapters without solutions", edition_arguments, run_edition),
+        Command("student-book", "write the student edition as a book of its own (build it with jupyter-book)",
+                student_book_arguments, run_student_book),
         Command("grade", "run every submitted notebook, boxed, and write a grade sheet", grade_arguments,
                 run_grade),
     )),

@@ -72,9 +72,16 @@ def readable_paths() -> list[str]:
 
     from ... import data
 
-    package = Path(data.__file__).resolve().parent  # convae/, whether installed or editable
-    paths = {sys.prefix, sys.base_prefix, str(package), str(data.data_root()), *site.getsitepackages()}
+    paths = {sys.prefix, sys.base_prefix, str(graders_package()), str(data.data_root()), *site.getsitepackages()}
     return sorted(p for p in paths if os.path.isdir(p))
+
+
+def graders_package() -> Path:
+    """The folder of the convae this grader runs (installed, editable, or the working folder's): the
+    boxed kernel must import this one, whose checks grade it."""
+    from ... import data
+
+    return Path(data.__file__).resolve().parent
 
 
 def user_tasks(uid: int) -> int:
@@ -130,7 +137,8 @@ def box_command(bwrap: str, box: Path, hidden: list[Path], limits: Limits, uid: 
                 "--die-with-parent", "--new-session", "--clearenv",
                 "--setenv", "HOME", str(home), "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
                 "--setenv", "LANG", "C.UTF-8", "--setenv", "MPLCONFIGDIR", str(home / ".matplotlib"),
-                "--setenv", data.DATA_ENV_VAR, str(data.data_root())]
+                "--setenv", data.DATA_ENV_VAR, str(data.data_root()),
+                "--setenv", "PYTHONPATH", str(graders_package().parent)]  # its convae before any other
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if name in os.environ:
             command += ["--setenv", name, os.environ[name]]
