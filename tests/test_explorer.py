@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import importlib.util
 import json
 import re
@@ -13,12 +14,14 @@ import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import torch
 from conftest import skip_unless_ci
 
 import convae
+from convae.tools.course.edition import configured_repository, github_path
 from convae.tools.studies.web import export_web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +33,8 @@ VENDORED = ROOT / "book" / "_vendor" / "embed-amd.js"  # put there by `make book
 # the codes agree to ~1e-6, so the PCA mean and basis to ~1e-6 (measured: 7e-7), and the values
 # rounded to 4 (ranges) or 3 (points) decimals may land one rounding step apart.
 PCA_ATOL, RANGES_ATOL, POINTS_ATOL = 1e-4, 1.5e-4, 1.5e-3
+HUB = "https://hub.example.edu"  # a course's JupyterHub, set in the test build's configuration
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_committed_assets_match_a_fresh_export(tmp_path, fashion_test_set):
@@ -79,6 +84,9 @@ def built_book(tmp_path_factory) -> Path:
     # The stored outputs are what the book shows: build with execution off, whatever _config.yml says.
     config, found = re.subn(r"execute_notebooks: *\S+", 'execute_notebooks: "off"', (ROOT / "_config.yml").read_text())
     assert found == 1, "_config.yml has no execute_notebooks setting to turn off"
+    config, found = re.subn(r'jupyterhub_url: ""', f"jupyterhub_url: {HUB}", config)  # as a teacher sets it
+    assert found == 1, "_config.yml has no empty jupyterhub_url to set"
+    config = config.replace("chapter_launch: book/_ext", f"chapter_launch: {ROOT / 'book' / '_ext'}")  # absolute
     (out / "_config.yml").write_text(config)
     subprocess.run([Path(sys.executable).parent / "jupyter-book", "build", str(ROOT), "--path-output", str(out),
                     "--config", str(out / "_config.yml"), "--quiet"], check=True)
@@ -189,3 +197,26 @@ def test_slider_and_map_change_the_image_and_nothing_leaves_the_server(explorer_
     outside = [url for url in requested if not url.startswith(origin) and not url.startswith("data:")]
     assert not outside, outside
     assert any(url.endswith("decoder.bin") for url in requested)
+
+
+def test_every_chapter_launches_on_colab_binder_and_the_hub(built_book):
+    """Each chapter's launch menu opens that chapter, from the configured repository and branch."""
+    repository = github_path(configured_repository(ROOT))
+    branch = re.search(r"^  branch: (\S+)", (ROOT / "_config.yml").read_text(), re.MULTILINE).group(1)
+    for chapter in CHAPTERS:
+        page = (built_book / "notebooks" / f"{chapter.stem}.html").read_text()
+        links = {html.unescape(link) for link in re.findall(r'href="([^"]+)"', page)}
+        path = f"notebooks/{chapter.name}"
+        assert f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path}" in links, chapter.name
+        assert f"https://mybinder.org/v2/gh/{repository}/{branch}?urlpath=tree/{path}" in links, chapter.name
+        hub = [link for link in links if link.startswith(f"{HUB}/hub/user-redirect/git-pull?")]
+        assert len(hub) == 1, chapter.name
+        assert parse_qs(urlsplit(hub[0]).query) == {  # nbgitpuller: clone the repository, open the chapter
+            "repo": [f"https://github.com/{repository}"], "branch": [branch],
+            "urlpath": [f"tree/{repository.split('/')[1]}/{path}"]}
+
+
+def test_only_chapters_have_a_launch_menu(built_book):
+    for page in sorted((built_book / "book").glob("*.html")):
+        text = page.read_text()
+        assert "launch-buttons" not in text and "mybinder.org/v2" not in text, page.name
