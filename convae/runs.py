@@ -18,7 +18,7 @@ from torch import nn
 from .checkpoints import save_checkpoint
 from .data import ImageSet, load_dataset, split_validation
 from .history import History
-from .kinds import trainable_kind
+from .kinds import ModelKind, trainable_kind
 from .recipe import Recipe
 from .runtime import seed_everything
 from .vae import evaluate_vae
@@ -65,22 +65,23 @@ def train_recipe(
     history = kind.train(model, train_set, recipe, test_set=monitor, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),
-                "train_images": len(train_set), "test_metrics": evaluate_as_trained(model, test_set, recipe),
+                "train_images": len(train_set),
+                "test_metrics": evaluate_as_trained(model, test_set, kind, recipe.binarized),
                 "monitored_mse": history["test_mse"], "train_seconds": round(history.last()["seconds"], 1),
                 "command": command or "convae.train_recipe(...)"}
     if held_out is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = evaluate_as_trained(model, held_out, recipe)
+        metadata["holdout_test_metrics"] = evaluate_as_trained(model, held_out, kind, recipe.binarized)
     if out is not None:
         save_checkpoint(model, out, **metadata)
     return TrainedModel(model, metadata, history)
 
 
-def evaluate_as_trained(model: nn.Module, data: ImageSet, recipe: Recipe) -> dict[str, float]:
-    """The evaluation of `model`'s kind on `data`; a binarized VAE's ELBO scored on one fixed
-    black-and-white draw of the images (`convae.vae.evaluate_vae`)."""
-    if recipe.binarized:
+def evaluate_as_trained(model: nn.Module, data: ImageSet, kind: ModelKind, binarized: bool) -> dict[str, float]:
+    """The evaluation of `model`'s kind on `data`; a VAE trained `binarized` has its ELBO scored on
+    one fixed black-and-white draw of the images (`convae.vae.evaluate_vae`)."""
+    if binarized:
         return evaluate_vae(model, data, binarized=True)
-    return trainable_kind(recipe.model).evaluate(model, data)
+    return kind.evaluate(model, data)
 
 
 def class_index(classes: list[str], name_or_number: str) -> int:

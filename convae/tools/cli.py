@@ -22,8 +22,7 @@ from ..data import DATASETS, SPLIT_SIZES, DataUnavailableError, load_dataset
 from ..files import check_writable
 from ..kinds import kind_of_class, trainable_kind, trainable_kinds
 from ..recipe import LOSSES, SCHEDULES, SHIPPED, Recipe
-from ..runs import train_recipe
-from ..vae import evaluate_vae
+from ..runs import evaluate_as_trained, train_recipe
 from .course.sandbox import Limits, SandboxUnavailable
 from .studies.study import QUICK_SIZES, Study, add_study_arguments
 
@@ -160,10 +159,8 @@ def run_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace, argv
                               f"not the {found} in {args.checkpoint}")
     dataset = args.dataset or checkpoint.metadata.get("dataset", "fashion-mnist")
     test_set = load_dataset(dataset, "test", args.data_root)
-    if checkpoint.metadata.get("recipe", {}).get("binarized"):  # its ELBO on the fixed black-and-white draw
-        metrics = evaluate_vae(checkpoint.model, test_set, binarized=True)
-    else:
-        metrics = kind.evaluate(checkpoint.model, test_set)
+    binarized = checkpoint.metadata.get("recipe", {}).get("binarized", False)  # then its ELBO on the fixed draw
+    metrics = evaluate_as_trained(checkpoint.model, test_set, kind, binarized)
     print(f"{found} (latent {checkpoint.model.latent_dim}) on the {dataset} test set:")
     for name, value in metrics.items():
         print(f"  {name}: {value:.5f}")

@@ -14,7 +14,6 @@ from typing import Any
 import torch
 
 from ...checkpoints import load_pretrained
-from ...data import ImageSet
 from ...models import VAE
 from ...recipe import SHIPPED_VAE
 from ...runs import train_recipe
@@ -31,8 +30,7 @@ def measure_likelihood(study: Study) -> dict[str, Any]:
     """Score every shipped VAE at every K; write `vae_likelihood.json`."""
     _, test_set = study.datasets()
     count = 50 if study.quick else IMAGES
-    drawn = binarized_once(test_set)
-    scored = ImageSet(drawn.images[:count], drawn.labels[:count], drawn.classes, drawn.name)
+    scored = binarized_once(test_set).subset(torch.arange(count))  # the first images of the fixed draw
     models = {}
     for name, latent_dim in MODELS.items():
         model = _quick_vae(study, latent_dim) if study.quick else load_pretrained(name)
