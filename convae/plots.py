@@ -1,8 +1,13 @@
-"""The figures the book shows: image grids, reconstructions, curves, latent maps, confusion matrices."""
+"""The figures the book shows: image grids, reconstructions, curves, latent maps, confusion matrices.
+
+Every figure is drawn to be read at the book's column width: at most `COLUMN_INCHES` wide at `DPI`
+(672 CSS pixels, the room a figure has inside its padding in a 1280-pixel-wide window), so the page
+never scales it down, and no text in it is smaller than `SMALL_FONT` points (11.8 pixels, 74 % of
+the 16-pixel body text).
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -15,10 +20,15 @@ from .history import History
 from .models import IMAGE_SHAPE
 
 __all__ = [
-    "layer_shapes", "plot_confusion_matrix", "plot_curves", "plot_history", "plot_latent_map",
-    "plot_score_histograms", "plot_tradeoff", "show_architecture", "show_feature_maps", "show_image_grid",
-    "show_images", "show_maps", "show_reconstructions",
+    "COLUMN_INCHES", "DPI", "SMALL_FONT", "layer_shapes", "plot_confusion_matrix", "plot_curves", "plot_history",
+    "plot_latent_map", "plot_latent_maps", "plot_score_histograms", "plot_tradeoff", "show_architecture",
+    "show_feature_maps", "show_image_grid", "show_images", "show_maps", "show_reconstructions",
 ]
+
+DPI = 100  # pixels per inch of the figures, matplotlib's default
+COLUMN_INCHES = 6.72  # the book's figure width, 672 px at DPI
+SMALL_FONT = 8.5  # points: the smallest text any figure draws
+ROW_LABEL_INCHES = 1.6  # the margin an image grid keeps for its row names
 
 
 def show_images(
@@ -29,6 +39,7 @@ def show_images(
     images = images.detach().cpu().reshape(len(images), *images.shape[-2:])  # (N, H, W)
     nrows = max(1, -(-len(images) // ncols))
     ncols = min(ncols, len(images))
+    size = min(size, COLUMN_INCHES / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if titles else 0)),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -36,7 +47,7 @@ def show_images(
         if i < len(images):
             ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1 if images.max() <= 1 else None)
             if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+                ax.set_title(titles[i], fontsize=SMALL_FONT)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -72,7 +83,9 @@ def show_image_grid(
     images = images.detach().cpu().reshape(-1, *images.shape[-2:])  # (R·C, H, W)
     nrows = len(row_labels)
     ncols = len(images) // nrows
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 1.6, size * nrows + 0.4), squeeze=False)
+    size = min(size, (COLUMN_INCHES - ROW_LABEL_INCHES) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + ROW_LABEL_INCHES, size * nrows + 0.4),
+                             squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=1)
         ax.set_xticks([])
@@ -82,7 +95,7 @@ def show_image_grid(
     for row, label in enumerate(row_labels):
         axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     for col, label in enumerate(column_labels or []):
-        axes[0, col].set_title(label, fontsize=8)
+        axes[0, col].set_title(label, fontsize=SMALL_FONT)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -122,11 +135,42 @@ def plot_latent_map(
     classes: Sequence[str],
     title: str,
     axis_labels: tuple[str, str] = ("component 1", "component 2"),
-    ax: plt.Axes | None = None,
 ) -> Figure:
-    """A scatter of (N, 2) points coloured by class, with a legend of class names; draws into `ax`
-    when given (e.g. two maps side by side)."""
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 6))
+    """A scatter of (N, 2) points coloured by class, with a legend of class names on its right."""
+    fig, ax = plt.subplots(figsize=(COLUMN_INCHES, 5.2))
+    _scatter_classes(ax, points, labels, classes, title, axis_labels)
+    ax.legend(markerscale=4, fontsize=SMALL_FONT, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_latent_maps(
+    maps: dict[str, torch.Tensor],
+    labels: torch.Tensor,
+    classes: Sequence[str],
+    axis_labels: Sequence[tuple[str, str]] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Maps of the same images side by side, {title: (N, 2) points}, coloured by class, with one
+    legend of class names beneath them; `axis_labels` gives each map's pair (default: components)."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(COLUMN_INCHES, 4.4), squeeze=False)
+    pairs = axis_labels or [("component 1", "component 2")] * len(maps)
+    for ax, (name, points), pair in zip(axes[0], maps.items(), pairs):
+        _scatter_classes(ax, points, labels, classes, name, pair)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, markerscale=4, fontsize=SMALL_FONT, loc="lower center", ncol=5, frameon=False,
+               columnspacing=1.0, handletextpad=0.2)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
+    return fig
+
+
+def _scatter_classes(
+    ax: plt.Axes, points: torch.Tensor, labels: torch.Tensor, classes: Sequence[str], title: str,
+    axis_labels: tuple[str, str],
+) -> None:
+    """Draw (N, 2) `points` into `ax`, one colour per class of `labels`."""
     cmap = plt.get_cmap("tab10")
     for label, name in enumerate(classes):
         chosen = labels == label
@@ -134,9 +178,6 @@ def plot_latent_map(
     ax.set_title(title)
     ax.set_xlabel(axis_labels[0])
     ax.set_ylabel(axis_labels[1])
-    ax.legend(markerscale=4, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
-    fig.tight_layout()
-    return fig
 
 
 def plot_confusion_matrix(counts: torch.Tensor, classes: Sequence[str], title: str = "confusion matrix") -> Figure:
@@ -144,12 +185,12 @@ def plot_confusion_matrix(counts: torch.Tensor, classes: Sequence[str], title: s
     fractions = counts.float() / counts.sum(dim=1, keepdim=True).clamp_min(1)  # (K, K)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right", fontsize=SMALL_FONT)
+    ax.set_yticks(range(len(classes)), classes, fontsize=SMALL_FONT)
     for (row, col), value in zip(torch.cartesian_prod(torch.arange(len(classes)), torch.arange(len(classes))).tolist(),
                                  fractions.flatten().tolist()):
         if value >= 0.01:
-            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=6,
+            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=SMALL_FONT,
                     color="white" if value > 0.5 else "black")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -197,7 +238,7 @@ def plot_tradeoff(
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
+    ax.legend(fontsize=SMALL_FONT, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
     return fig
 
@@ -224,7 +265,7 @@ def plot_score_histograms(
     ax.set_ylabel("share of the group")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALL_FONT)
     fig.tight_layout()
     return fig
 
@@ -241,6 +282,7 @@ def show_maps(
     `diverging` centres a red-blue scale on zero (for signed values); `annotate` writes each value in
     its cell, on maps of at most ANNOTATE_MAX_SIDE pixels a side (larger ones would be unreadable).
     """
+    size = min(size, (COLUMN_INCHES - 0.9) / len(maps))  # room for the colour bars' labels
     fig, axes = plt.subplots(1, len(maps), figsize=(size * len(maps) + 0.6, size), squeeze=False)
     for values, title, ax in zip(maps, titles, axes[0]):
         values = values.detach().cpu().reshape(values.shape[-2:])  # (H, W)
@@ -254,7 +296,7 @@ def show_maps(
                                                               torch.arange(values.shape[1])).tolist(),
                                          values.flatten().tolist()):
                 bright = value > (values.min() + values.max()).item() / 2  # light cells get dark text
-                ax.text(col, row, f"{value:g}", ha="center", va="center", fontsize=6,
+                ax.text(col, row, f"{value:g}", ha="center", va="center", fontsize=SMALL_FONT,
                         color="black" if bright else "white")
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
@@ -288,20 +330,27 @@ def layer_shapes(model: nn.Module) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def show_architecture(model: nn.Module, title: str = "") -> Figure:
-    """Each layer of `model` as a box, drawn as tall as its output is wide (a code as a thin bar),
-    with its name and output shape beneath: the encoder in blue, the decoder in orange."""
+    """Each layer of `model` as a bar, top to bottom in the order an image passes through them, drawn
+    as wide as its output is (a code as a thin bar), with its name and output shape beside it: the
+    encoder in blue, the code in green, the decoder in orange."""
     shapes = layer_shapes(model)
-    fig, ax = plt.subplots(figsize=(1.05 * len(shapes), 2.6))
+    parts = {"encoder": "tab:blue", "code": "tab:green", "decoder": "tab:orange"}
+    fig, ax = plt.subplots(figsize=(5.6, 0.42 * len(shapes) + 0.5))
     in_decoder = False
-    for x, (name, shape) in enumerate(shapes):
-        in_decoder = in_decoder or (x > 0 and len(shapes[x - 1][1]) == 1 and len(shape) == 1)
-        height = shape[-1] / 28 if len(shape) == 3 else 0.15  # spatial side, or a vector's thin bar
-        width = 0.15 + 0.1 * math.log2(shape[0]) if len(shape) == 3 else 0.5
-        colour = "tab:green" if len(shape) == 1 and not in_decoder else "tab:orange" if in_decoder else "tab:blue"
-        ax.add_patch(Rectangle((x - width / 2, -height / 2), width, height, color=colour, alpha=0.6))
-        ax.text(x, -0.62, f"{name}\n{'×'.join(map(str, shape))}", ha="center", va="top", fontsize=7)
-    ax.set_xlim(-0.6, len(shapes) - 0.4)
-    ax.set_ylim(-1.05, 0.6)
+    for row, (name, shape) in enumerate(shapes):
+        in_decoder = in_decoder or (row > 0 and len(shapes[row - 1][1]) == 1 and len(shape) == 1)
+        width = 2.4 * shape[-1] / IMAGE_SHAPE[-1] if len(shape) == 3 else 0.1  # spatial side, or a thin bar
+        part = "decoder" if in_decoder else "code" if len(shape) == 1 else "encoder"
+        ax.add_patch(Rectangle((-width / 2, -row - 0.32), width, 0.64, color=parts[part], alpha=0.6))
+        ax.text(1.45, -row, name, ha="left", va="center", fontsize=10)
+        ax.text(3.9, -row, " × ".join(map(str, shape)), ha="left", va="center", fontsize=10)
+    ax.plot([0, 0], [0, 1 - len(shapes)], color="grey", linewidth=0.8, zorder=0)  # the image's path
+    ax.text(1.45, 0.9, "layer", ha="left", va="center", fontsize=10, weight="bold")
+    ax.text(3.9, 0.9, "output shape", ha="left", va="center", fontsize=10, weight="bold")
+    ax.legend(handles=[Rectangle((0, 0), 1, 1, color=colour, alpha=0.6) for colour in parts.values()],
+              labels=list(parts), loc="upper left", bbox_to_anchor=(0, 0), ncol=3, frameon=False, fontsize=10)
+    ax.set_xlim(-1.3, 5.6)
+    ax.set_ylim(0.5 - len(shapes), 1.3)
     ax.axis("off")
     if title:
         ax.set_title(title)

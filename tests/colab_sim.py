@@ -1,29 +1,33 @@
-"""A Colab-like Python environment for the tests: Colab's ipywidgets 7.7.1 and a `google.colab` module.
+"""A Colab-like Python environment for the tests: Colab's Python and packages, and a `google.colab` module.
 
-`.venv-colab/venv/` (built once, then reused) is a virtual environment that holds only what differs
-from the main one: ipywidgets 7.7.1 with widgetsnbextension 3.6 and the small packages they need
-(from PyPI), and a stand-in `google.colab`. Everything heavy (torch, torchvision, matplotlib,
-scikit-learn, tqdm, ipykernel, pip) comes from the main environment through a `.pth` file, so
-nothing big is downloaded twice.
+`.venv-colab/venv/` (built once, then reused) is a virtual environment of its own, on Colab's
+Python where this machine has it (else on the tests' own Python, and the tests say which ran), with
+exactly the package versions Colab publishes (`colab-runtime.txt`), plus what convae needs that the
+list leaves out (SciPy at the newest release that fits, setuptools to build it without an index as
+Colab's pip would with one, pytest for the widget tests) and a stand-in `google.colab`.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".venv-colab"  # ignored by git and by the book
-COLAB_IPYWIDGETS = "7.7.1"  # what Colab ships, 2025–2026, with widgetsnbextension 3.6
-COLAB_PACKAGES = (f"ipywidgets=={COLAB_IPYWIDGETS}", "widgetsnbextension~=3.6.0")
+RUNTIME = Path(__file__).with_name("colab-runtime.txt")
+PINS = dict(re.findall(r"^([\w.-]+)==(\S+)$", RUNTIME.read_text(), re.MULTILINE))  # {"torch": "2.11.0", …}
+COLAB_PYTHON = PINS.pop("python")  # "3.13"
+COLAB_IPYWIDGETS = PINS["ipywidgets"]
+COLAB_PACKAGES = (*(f"{name}=={version}" for name, version in PINS.items()), "scipy", "setuptools>=77", "pytest")
 KERNEL_NAME = "convae-colab"
 STUB = '''"""Stand-in for Colab's own `google.colab`: importing it is how code tells it runs in Colab."""
 '''
@@ -56,15 +60,23 @@ class ColabEnv:
         return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
 
 
+@functools.cache
+def colab_python() -> str:
+    """Colab's Python where this machine has one (on the PATH, or among pyenv's), else the tests' own."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which(f"python{COLAB_PYTHON}"),
+                  *sorted(map(str, pyenv.glob(f"{COLAB_PYTHON}*/bin/python{COLAB_PYTHON}")))]
+    for candidate in filter(None, candidates):  # a pyenv shim may exist and still refuse to run
+        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == COLAB_PYTHON:
+            return candidate
+    return sys.executable
+
+
 def _stamp() -> str:
     """What the built environment depends on; a change rebuilds it."""
-    return json.dumps({"python": sys.version, "shared": _shared_paths(), "packages": COLAB_PACKAGES,
-                       "kernel": KERNEL_NAME, "stub": STUB})
-
-
-def _shared_paths() -> list[str]:
-    """The main environment's site-packages, which the Colab environment sees after its own."""
-    return sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+    return json.dumps({"python": colab_python(), "packages": COLAB_PACKAGES, "kernel": KERNEL_NAME, "stub": STUB})
 
 
 def _purelib(python: Path) -> Path:
@@ -74,17 +86,15 @@ def _purelib(python: Path) -> Path:
 
 
 def _build(venv: Path) -> None:
-    """Create the environment from scratch (about 10 s, a few MB from PyPI)."""
+    """Create the environment from scratch (a few minutes: torch and its CUDA libraries, from PyPI)."""
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([colab_python(), "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site_packages = _purelib(python)
-    (site_packages / "main-environment.pth").write_text("\n".join(_shared_paths()) + "\n")
     pip = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *COLAB_PACKAGES],
                          capture_output=True, text=True)
     if pip.returncode != 0:
         raise RuntimeError(f"could not install {' '.join(COLAB_PACKAGES)} from PyPI:\n{pip.stderr}")
-    colab = site_packages / "google" / "colab"  # `google` stays a namespace package, as in Colab
+    colab = _purelib(python) / "google" / "colab"  # `google` stays a namespace package, as in Colab
     colab.mkdir(parents=True)
     (colab / "__init__.py").write_text(STUB)
     kernel = venv / "share" / "jupyter" / "kernels" / KERNEL_NAME
@@ -106,9 +116,10 @@ def colab_env(cache: Path = CACHE) -> ColabEnv:
             _build(venv)
     python = venv / "bin" / "python"
     env = ColabEnv(venv, python, _purelib(python))
-    version = env.distributions().get("ipywidgets")
-    if version != COLAB_IPYWIDGETS:
-        raise RuntimeError(f"{venv} should hold ipywidgets {COLAB_IPYWIDGETS}, holds {version}: delete it to rebuild")
+    installed = env.distributions()
+    wrong = {name: installed.get(name) for name, version in PINS.items() if installed.get(name) != version}
+    if wrong:
+        raise RuntimeError(f"{venv} should hold Colab's {PINS}, differs in {wrong}: delete it to rebuild")
     return env
 
 
@@ -116,6 +127,6 @@ def kernel_environment() -> dict[str, str]:
     """Environment variables for a kernel of the Colab environment: no trace of this checkout."""
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     # Everything convae needs is already there, as in Colab: pip must download nothing. pip reads
-    # PIP_NO_BUILD_ISOLATION=0 as --no-build-isolation: convae builds with the shared setuptools.
+    # PIP_NO_BUILD_ISOLATION=0 as --no-build-isolation: convae builds with the environment's setuptools.
     env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0")
     return env

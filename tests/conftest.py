@@ -68,3 +68,12 @@ def fashion_test_set():
         return load_dataset("fashion-mnist", "test")
     except DataUnavailableError as error:
         skip_unless_ci(f"Fashion-MNIST is not available: {error}")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The whole book built once from the stored notebook outputs (no execution), for the browser tests."""
+    from book_build import build_book, require_browser
+
+    require_browser()
+    return build_book(tmp_path_factory.mktemp("book"))

@@ -94,3 +94,35 @@ def test_the_closing_page_ranks_the_samplers_as_the_study_does():
     assert gap("precision").verdict() == "ahead" and gap("recall").verdict() == "behind"
     assert "which covers more of the variety and scores the slightly lower distance" in text
     assert gap("frechet").verdict() == "ahead"  # the VAE's distance is the larger
+
+
+def test_the_provenance_page_quotes_the_benchmarks_constants():
+    from convae.tools.studies.bench import TRAIN_FLOP_PER_IMAGE
+    from convae.tools.studies.tune_autoencoder import FINALIST_MARGIN, PROBE_EPOCHS, VALIDATION_IMAGES
+
+    text = page("provenance.md")
+    assert f"the work is counted at {TRAIN_FLOP_PER_IMAGE / 1e6:.1f} MFLOP per training image" in text
+    shipped = convae.SHIPPED
+    assert f"{shipped.epochs} epochs, a one-cycle schedule with a peak learning rate of {shipped.lr:g}" in text
+    assert f"{VALIDATION_IMAGES:,} training images held out" in text
+    margin = (FINALIST_MARGIN - 1) * 100
+    assert f"every candidate trained {PROBE_EPOCHS} epochs, and those within {margin:.0f} % of" in text
+    assert f"the best (short runs favour higher peaks) all {shipped.epochs}" in text
+
+
+def test_the_pages_quote_the_colab_versions_the_simulation_installs():
+    pins = dict(re.findall(r"^([\w.-]+)==(\S+)$", (ROOT / "tests" / "colab-runtime.txt").read_text(), re.MULTILINE))
+    taken = re.search(r"taken in (\w+ \d{4})", (ROOT / "tests" / "colab-runtime.txt").read_text()).group(1)
+    for name in ("setup.md", "instructor.md"):
+        text = page(name)
+        assert taken in text, name
+        quoted = ("python", "torch", "torchvision", "matplotlib", "scikit-learn", "tqdm", "ipywidgets")
+        for package in quoted:
+            label = "Python" if package == "python" else package
+            assert f"{label} {pins[package]}" in text, (name, package)
+
+
+def test_the_setup_page_times_the_chapters_as_the_record_does():
+    assert "each in under a minute on two cores" in page("setup.md")
+    seconds = [chapter["seconds"] for chapter in convae.load_result("chapter_times")["chapters"].values()]
+    assert max(seconds) < 60, seconds

@@ -1,4 +1,5 @@
-"""Every chapter as a Colab user runs it, simulated: Colab's ipywidgets 7.7.1, `google.colab` imported,
+"""Every chapter as a Colab user runs it, simulated: Colab's Python and published package versions
+(colab-runtime.txt: torch, matplotlib, scikit-learn, ipywidgets 7.7.1, …), `google.colab` imported,
 an empty working folder, and the chapter's own install cell, pointed at this checkout.
 
 Afterwards the install cell has said what it installed in one line, and it has changed nothing
@@ -9,17 +10,20 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import warnings
 from pathlib import Path
 
 import nbformat
 import pytest
-from colab_sim import COLAB_IPYWIDGETS, ROOT, colab_env, kernel_environment
+from colab_sim import COLAB_IPYWIDGETS, COLAB_PYTHON, PINS, ROOT, colab_env, kernel_environment
 from conftest import skip_unless_ci
 from nbclient import NotebookClient
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 GIT_INSTALL = re.compile(r"convae @ git\+[^\"']+")  # the install cell's requirement
-INSTALLED_LINE = re.compile(rf"installed convae \S+; torch \S+, ipywidgets {re.escape(COLAB_IPYWIDGETS)}\n")
+INSTALLED_LINE = re.compile(rf"installed convae \S+; torch {re.escape(PINS['torch'])}, "
+                            rf"ipywidgets {re.escape(COLAB_IPYWIDGETS)}\n")
 # The widget protocol versions of ipywidgets 7, the ones Colab renders (ipywidgets 8 speaks 2.0.0).
 COLAB_WIDGET_MODULES = {("@jupyter-widgets/controls", "1.5.0"), ("@jupyter-widgets/base", "1.2.0"),
                         ("@jupyter-widgets/output", "1.0.0")}
@@ -42,6 +46,17 @@ def package_source(tmp_path_factory) -> Path:
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "convae", source / "convae", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return source
+
+
+def test_the_simulation_holds_colabs_published_versions(colab):
+    installed = colab.distributions()
+    assert {name: installed.get(name) for name in PINS} == PINS
+    python = subprocess.run([str(colab.python), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    print(f"the Colab simulation runs Python {python} (Colab: {COLAB_PYTHON})")
+    if not python.startswith(COLAB_PYTHON + "."):
+        warnings.warn(f"this machine has no Python {COLAB_PYTHON}: the Colab simulation ran Python {python}",
+                      stacklevel=1)
 
 
 def pointed_at(notebook: nbformat.NotebookNode, source: Path) -> nbformat.NotebookNode:

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
-import importlib.util
 import json
 import re
-import shutil
-import subprocess
-import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import torch
-from conftest import skip_unless_ci
+from book_build import HUB, browser, served
 
 import convae
 from convae.tools.course.edition import configured_repository, github_path
 from convae.tools.studies.web import export_web
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VENDORED = ROOT / "book" / "_vendor" / "embed-amd.js"  # put there by `make book` / `make test` (npm)
 # Tolerances of the committed explorer.json against a fresh export on another CPU or thread count:
 # the codes agree to ~1e-6, so the PCA mean and basis to ~1e-6 (measured: 7e-7), and the values
 # rounded to 4 (ranges) or 3 (points) decimals may land one rounding step apart.
 PCA_ATOL, RANGES_ATOL, POINTS_ATOL = 1e-4, 1.5e-4, 1.5e-3
-HUB = "https://hub.example.edu"  # a course's JupyterHub, set in the test build's configuration
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -65,57 +53,16 @@ def test_committed_assets_match_a_fresh_export(tmp_path, fashion_test_set):
     assert sum(sizes.values()) < 400_000  # two decoders and the map
 
 
-def require_browser() -> None:
-    """Skip (fail in CI) unless Chromium, Playwright and the book's vendored scripts are all here."""
-    if not Path(CHROMIUM).exists():
-        skip_unless_ci("Chromium is not installed (`sudo apt-get install chromium`)")
-    if importlib.util.find_spec("playwright") is None:
-        skip_unless_ci("Playwright is not installed (`pip install -e .[dev]`)")
-    if not VENDORED.is_file():
-        skip_unless_ci(f"the book's scripts are not vendored: {VENDORED} is missing "
-                       "(`make book` fetches them with npm)")
-
-
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory) -> Path:
-    """The whole book built from the stored notebook outputs (no execution), into a temporary folder."""
-    require_browser()
-    out = tmp_path_factory.mktemp("book")
-    # The stored outputs are what the book shows: build with execution off, whatever _config.yml says.
-    config, found = re.subn(r"execute_notebooks: *\S+", 'execute_notebooks: "off"', (ROOT / "_config.yml").read_text())
-    assert found == 1, "_config.yml has no execute_notebooks setting to turn off"
-    config, found = re.subn(r'jupyterhub_url: ""', f"jupyterhub_url: {HUB}", config)  # as a teacher sets it
-    assert found == 1, "_config.yml has no empty jupyterhub_url to set"
-    config = config.replace("chapter_launch: book/_ext", f"chapter_launch: {ROOT / 'book' / '_ext'}")  # absolute
-    (out / "_config.yml").write_text(config)
-    subprocess.run([Path(sys.executable).parent / "jupyter-book", "build", str(ROOT), "--path-output", str(out),
-                    "--config", str(out / "_config.yml"), "--quiet"], check=True)
-    return out / "_build" / "html"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def explorer_page(built_book):
     """(Playwright page on the explorer, list of every requested URL, the server's origin)."""
-    from playwright.sync_api import sync_playwright
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_book)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    with served(built_book) as origin, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1000, "height": 1400})
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{origin}/book/explorer.html")
         page.evaluate("window.convaeExplorer")  # resolves once the weights are loaded and drawn
         yield page, requested, origin
-        browser.close()
-    server.shutdown()
 
 
 def latent_vectors() -> torch.Tensor:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
+from figure_audit import read_log
 from notebook_run import CHAPTERS, execute
 
 OTHER_SEED = int(os.environ.get("CONVAE_OTHER_SEED", "3"))
@@ -46,14 +48,43 @@ def test_every_seed_comes_from_the_seed_lines(chapter):
     assert with_other_seeds(notebook) >= 1, f"{chapter.name} has no `SEED = …` or `SEEDS = (…)` line"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
-def test_chapter_holds_with_other_seeds(chapter, tmp_path, record_property):
+AUDIT_LOG = "figures.jsonl"  # what the audit cell below logs, in the chapter's folder
+FIGURE_AUDIT = f"""import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import figure_audit
+figure_audit.install(figure_audit.Path({AUDIT_LOG!r}))"""
+
+
+@pytest.fixture(scope="module", params=CHAPTERS, ids=lambda path: path.stem)
+def other_seed_run(request, tmp_path_factory):
+    """(chapter, seconds, the error or None, the figures it showed) of one run with other seeds, with
+    every figure it showed measured as the reader sees it (tests/figure_audit.py)."""
+    chapter = request.param
     notebook = nbformat.read(chapter, as_version=4)
     with_other_seeds(notebook)
-    seconds, failure = execute(notebook, tmp_path)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(FIGURE_AUDIT))
+    folder = tmp_path_factory.mktemp(chapter.stem)
+    seconds, failure = execute(notebook, folder)
+    return chapter, seconds, failure, read_log(folder / AUDIT_LOG)
+
+
+@pytest.mark.slow
+def test_chapter_holds_with_other_seeds(other_seed_run, record_property):
+    chapter, seconds, failure, _ = other_seed_run
     record_property("seconds", round(seconds, 1))
     if failure is not None:
         pytest.fail(f"{chapter.name} with SEED = {OTHER_SEED} stopped after {seconds:.0f} s:\n{failure}",
                     pytrace=False)
     print(f"{chapter.name} with SEED = {OTHER_SEED}: {seconds:.0f} s")
+
+
+@pytest.mark.slow
+def test_every_figure_reads_at_the_column_width(other_seed_run):
+    """Each figure's smallest text, at the size the book's column shows it, is at least 70 % of the
+    body text's (figure_audit.LEGIBLE_SHARE)."""
+    chapter, _, failure, figures = other_seed_run
+    if failure is not None:
+        pytest.skip(f"{chapter.name} stopped early (test_chapter_holds_with_other_seeds says why)")
+    assert figures, f"{chapter.name} showed no figure"
+    illegible = [f"{cell}: {drawn.describe()}" for cell, drawn in figures if not drawn.legible()]
+    assert not illegible, f"{chapter.name}:\n" + "\n".join(illegible)

@@ -11,6 +11,7 @@ import convae
 from convae import transfer
 from convae.results import load_result
 from convae.tools.cli import main
+from convae.tools.studies import tune_autoencoder
 from convae.tools.studies.tune import BUDGETS, GRIDS
 
 
@@ -67,3 +68,23 @@ def test_a_quick_run_writes_its_result_into_the_folder_it_is_given(tmp_path, cap
     assert written["protocol"]["tuning_seeds"] == [100]
     assert set(written["chosen"]["methods"]["100"]) == set(transfer.METHODS)
     assert "wrote" in capsys.readouterr().out
+
+
+def test_the_autoencoder_tuning_study_runs_quickly_and_names_its_choice(tmp_path):
+    assert main(["tune-autoencoder", "--quick", "--out", str(tmp_path)]) == 0
+    written = json.loads((tmp_path / "autoencoder_validation.json").read_text())
+    assert [row["lr"] for row in written["probes"]] == list(tune_autoencoder.PEAKS)
+    best = min(row["validation_mse"] for row in written["probes"])
+    assert [row["lr"] for row in written["full"]] == [
+        row["lr"] for row in written["probes"] if row["validation_mse"] <= tune_autoencoder.FINALIST_MARGIN * best]
+    assert written["choice"] == min(written["full"], key=lambda row: row["validation_mse"])["lr"]
+
+
+def test_the_shipped_autoencoders_peak_is_the_one_validation_chose():
+    tuning = load_result("autoencoder_validation")
+    assert tuning["command"].startswith("python -m convae tune-autoencoder") and not tuning["quick"]
+    assert convae.SHIPPED.lr == tuning["choice"]
+    assert {row["epochs"] for row in tuning["full"]} == {convae.SHIPPED.epochs}
+    best = min(row["validation_mse"] for row in tuning["probes"])
+    assert [row["lr"] for row in tuning["full"]] == [
+        row["lr"] for row in tuning["probes"] if row["validation_mse"] <= tune_autoencoder.FINALIST_MARGIN * best]

@@ -75,7 +75,8 @@ def test_the_same_tests_pass_under_colabs_ipywidgets():
     except RuntimeError as error:
         skip_unless_ci(f"the Colab-like environment could not be built: {error}")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    run = subprocess.run([str(colab.python), "-m", "pytest", __file__, "-q"],
+    # -o addopts=: not the project's nbval options (Colab has no nbval)
+    run = subprocess.run([str(colab.python), "-m", "pytest", __file__, "-q", "-o", "addopts="],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"\b2 passed, 1 skipped\b", run.stdout), run.stdout

@@ -206,13 +206,17 @@ def run_export(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: 
 def bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=count(1, SPLIT_SIZES["train"]), default=60_000,
                         help="images per measured epoch (default 60000)")
+    parser.add_argument("--out", default=None, help="folder to write bench.json into as well (default: print only)")
     data_root_argument(parser)
 
 
 def run_bench(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str]) -> None:
-    from .studies.bench import run_benchmark
+    from .studies.bench import record_benchmark, run_benchmark
 
-    run_benchmark(args.images, args.data_root)
+    if args.out is None:
+        run_benchmark(args.images, args.data_root)
+    else:
+        record_benchmark(args.images, args.data_root, Path(args.out), "python -m convae " + shlex.join(argv))
 
 
 # the course: what a teacher runs
@@ -291,10 +295,12 @@ COMMANDS = (
             run_check_data),
     study_command("tune-classifier", "choose chapter 5's hyperparameters on a validation split of the training set",
                   "fine_tuning_validation.json", "tune", "tune"),
-    study_command("label-budgets", "chapter 5's ways over paired seeds at longer budgets (~70 min)",
+    study_command("label-budgets", "chapter 5's ways over 5 paired seeds at longer budgets (~30 min)",
                   "label_budgets.json", "budgets", "run_budgets"),
     study_command("why-convolutions", "chapter 6's dense autoencoders against the convolutional one, 5 seeds (~9 min)",
                   "why_convolutions.json and the dense checkpoints", "why_convolutions", "run_why_convolutions"),
+    study_command("tune-autoencoder", "choose the shipped autoencoder's peak learning rate on validation (~15 min)",
+                  "autoencoder_validation.json", "tune_autoencoder", "tune_autoencoder"),
     study_command("tune-generators", "choose chapter 8's VAE peak and chapter 9's judge on validation (~6 min)",
                   "generators_validation.json", "tune_generators", "tune_generators"),
     study_command("vae-study", "chapters 8 and 9's β table, controls and sampling comparison, 5 seeds (~35 min)",

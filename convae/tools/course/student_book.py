@@ -20,7 +20,7 @@ from .edition import configured_repository, github_path, write_student_edition
 
 READER_PAGES = ("intro.md", "setup.md", "explorer.md", "next.md", "provenance.md", "references.md")
 TEACHER_PAGES = ("instructor.md", "going_further.md")
-ASSETS = ("_explorer", "_vendor", "_ext")  # the explorer's files, the vendored scripts, the book's extension
+ASSETS = ("_explorer", "_vendor", "_ext", "_css")  # explorer files, vendored scripts, extensions, style
 TEACHER_LINK = re.compile(r"\[([^\]]+)\]\((?:" + "|".join(map(re.escape, TEACHER_PAGES)) + r")[^)]*\)")
 BRANCH = re.compile(r"^  branch: (\S+)", re.MULTILINE)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +19,7 @@ import torch.nn.functional as F
 from ...data import data_root, load_dataset
 from ...models import Autoencoder
 from ...recipe import Recipe
+from ...results import write_result
 from ...train import train_autoencoder
 
 TRAIN_FLOP_PER_IMAGE = 8.3e6  # forward + backward of the autoencoder, per 28x28 image
@@ -101,3 +104,16 @@ def run_benchmark(num_images: int = 60_000, root: str | None = None) -> dict[str
     print(f"\n(b)/(a) = {b / a:.2f}x   (b)/(c) = {b / c:.2f}   "
           f"(b) reaches {share:.1f} % of the measured float32 matmul rate")
     return {**rates, "matmul_gflops": peak}
+
+
+def record_benchmark(num_images: int, root: str | None, out: Path, command: str) -> dict[str, Any]:
+    """Measure and print as `run_benchmark`, then write the figures and `command` (how to make them
+    again) as `out/bench.json`, the record the book's provenance page reads; return what was written."""
+    started = time.perf_counter()
+    rates = run_benchmark(num_images, root)
+    matmul = rates.pop("matmul_gflops")
+    record = write_result(out / "bench.json", {
+        "command": command, "images": num_images, "threads": torch.get_num_threads(), "batch_size": BATCH_SIZE,
+        "train_flop_per_image": TRAIN_FLOP_PER_IMAGE, "matmul_gflops": matmul, "images_per_second": rates}, started)
+    print(f"wrote {out / 'bench.json'}")
+    return record

@@ -28,7 +28,7 @@ from ...transfer import WAYS, Budget
 from .study import Study
 from .tune import SPLIT_SEED, VALIDATION_IMAGES, load_split
 
-SEEDS = (0, 1, 2)  # the chapter's seeds: its live runs are the 1x rows here
+SEEDS = (0, 1, 2, 3, 4)  # the chapter's live runs use the first three: they are the 1x rows here
 STEP_MULTIPLIERS = (1, 2, 4)
 FULL_EPOCHS = 8
 FULL_BATCH_SIZE = 128
