@@ -6,9 +6,8 @@ The chapters use what is listed in `__all__` here, and five modules by name, eac
 `convae.lab` (the exercises' checks).
 """
 
-from .augment import add_noise, binarize, shift_and_flip
-from .cache import ReadyAutoencoder, load_or_train_autoencoder
-from .checkpoints import (
+from ._internal.cache import ReadyAutoencoder, load_or_train_autoencoder
+from ._internal.checkpoints import (
     PRETRAINED,
     Checkpoint,
     CheckpointError,
@@ -17,6 +16,10 @@ from .checkpoints import (
     pretrained_metadata,
     save_checkpoint,
 )
+from ._internal.runs import TrainedModel, train_recipe
+from ._internal.runtime import pick_device, seed_everything
+from ._internal.version import __version__
+from .augment import add_noise, binarize, shift_and_flip
 from .compare import PairedGap, mean_and_std, paired_gap
 from .data import DataUnavailableError, ImageSet, batches, labelled_subset, load_dataset, split_validation
 from .evaluate import (
@@ -41,8 +44,6 @@ from .models import (
 )
 from .recipe import QUICK, SHIPPED, SHIPPED_VAE, Recipe
 from .results import load_result
-from .runs import TrainedModel, train_recipe
-from .runtime import pick_device, seed_everything
 from .schedule import learning_rates
 from .train import autoencoder_steps, classifier_steps, train_autoencoder
 from .vae import (
@@ -54,7 +55,6 @@ from .vae import (
     vae_loss,
     vae_steps,
 )
-from .version import __version__
 
 __all__ = [
     "PRETRAINED", "QUICK", "SHIPPED", "SHIPPED_VAE", "Autoencoder", "Checkpoint", "CheckpointError", "Classifier",

@@ -1,7 +1,8 @@
-"""`python -m convae …`: the command line (see convae/tools/cli.py)."""
+"""`python -m convae …`: train a model from a recipe, evaluate a checkpoint, check the data
+(see convae/_internal/cli.py)."""
 
 import sys
 
-from .tools.cli import main
+from ._internal.cli import main
 
 sys.exit(main())

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import torch
 
-from ._raw import (
+from ._internal.checks import whole_number
+from ._internal.raw import (
     DATA_ENV_VAR,
     IDX_FILES,
     SPLIT_SIZES,
@@ -24,7 +25,6 @@ from ._raw import (
     extract_system_copy,
     has_idx_files,
 )
-from .checks import whole_number
 
 __all__ = [
     "DATASETS", "DATA_ENV_VAR", "SPLITS", "SPLIT_SIZES", "DataUnavailableError", "ImageSet", "batches", "data_root",

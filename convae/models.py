@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .checks import whole_number
+from ._internal.checks import whole_number
 
 IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of every input image
 FEATURE_SHAPE = (64, 3, 3)  # (C, H, W) just before the encoder's `fc` / after the decoder's `fc`

@@ -105,14 +105,14 @@ def show_image_grid(
 def plot_history(
     history: History, ylabel: str = "loss", learning_rates: Sequence[float] | None = None
 ) -> Figure:
-    """The training loss of every step and the test loss after each epoch, against the epoch; with
+    """The training loss of every step and the validation loss after each epoch, against the epoch; with
     `learning_rates` (one per step), the schedule on a second axis."""
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     steps_per_epoch = len(history.step_losses) / len(history)
     epochs = [(step + 1) / steps_per_epoch for step in range(len(history.step_losses))]
     ax.plot(epochs, history.step_losses, linewidth=0.6, alpha=0.6, label="training loss, each step")
-    if "test_loss" in history.last():
-        ax.plot(history["epoch"], history["test_loss"], marker="o", label="test loss, after each epoch")
+    if "validation_loss" in history.last():
+        ax.plot(history["epoch"], history["validation_loss"], marker="o", label="validation loss, after each epoch")
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_yscale("log")

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ._internal.checks import non_empty
 from .augment import shift_and_flip
-from .checks import non_empty
 from .data import ImageSet
 from .evaluate import infer
 from .models import Classifier, Decoder
-from .train import Budget, make_adam, prepare, train_classifier
+from .train import Budget, fused, prepare, train_classifier
 
 JUDGE_LATENT_DIM = 64  # the judge's features: 64 numbers per image
 JUDGE_BATCH_SIZE = 128
@@ -58,7 +58,7 @@ def train_judge(
     train_set = non_empty(train_set, "train_set").to(device)
     steps = recipe.epochs * math.ceil(len(train_set) / JUDGE_BATCH_SIZE)
     train_classifier(judge, train_set.images, train_set.labels,
-                     make_adam(judge.parameters(), device, lr=recipe.lr),
+                     torch.optim.Adam(judge.parameters(), lr=recipe.lr, fused=fused(device)),
                      Budget(steps, JUDGE_BATCH_SIZE, seed, one_cycle=True),
                      transform=shift_and_flip if recipe.augment else None)
     return judge.cpu().eval()

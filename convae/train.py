@@ -1,20 +1,20 @@
 """Training loops: the autoencoder's, and the classifier's that chapter 5's four ways share.
 
 The loops the book prints are `autoencoder_steps` and `classifier_steps`, one epoch each: batch,
-forward, loss, backward, step, nothing else. `train_autoencoder` is a plain `for epoch` loop around
-the first; `start_run` sets it up (the VAE's epoch loop shares it). What makes them fast is done
-around them, and named where it is: batches are slices of one in-memory tensor (`data.batches`),
-the weights use the `channels_last` layout convolutions run fastest in, Adam runs fused
-(`make_adam`), and each step's loss stays on the device until the epoch ends.
+forward, loss, backward, step, nothing else. `train_autoencoder` creates Adam and the learning-rate
+schedule in its own lines and runs a plain `for epoch` loop around the first (the VAE's `train_vae`
+has the same shape). What makes them fast is done around them, and named where it is: batches are
+slices of one in-memory tensor (`data.batches`), the weights use the `channels_last` layout
+convolutions run fastest in (`prepare`), Adam runs fused (`fused`), and each step's loss stays on
+the device until the epoch ends.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -23,14 +23,14 @@ from torch import nn
 from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import trange
 
+from ._internal.checks import non_empty, whole_number
+from ._internal.runtime import resolve_device
 from .augment import add_noise
-from .checks import non_empty, whole_number
 from .data import ImageSet, batches
 from .evaluate import evaluate_autoencoder
 from .history import History
 from .models import Autoencoder, Decoder
-from .runtime import resolve_device
-from .schedule import WARMUP_FRACTION, make_schedule
+from .schedule import WARMUP_FRACTION
 
 if TYPE_CHECKING:
     from .recipe import Recipe
@@ -70,58 +70,32 @@ def autoencoder_steps(
 
 def train_autoencoder(
     model: Autoencoder, train_set: ImageSet, recipe: Recipe, *,
-    test_set: ImageSet | None = None, device: str | torch.device | None = None,
+    validation_set: ImageSet | None = None, device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
-    """Train `model` to rebuild the images of `train_set` as `recipe` says;
-    one record per epoch."""
-    # the data on the device, Adam, the schedule, a seeded generator:
-    run = start_run(model, train_set, recipe, device, progress)
-    loss_fn = RECONSTRUCTION_LOSSES[recipe.loss]
-    for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        losses = autoencoder_steps(model, run.batches(), loss_fn, run.optimizer,
-                                   run.scheduler, recipe.noise, run.generator)
-        record = {"epoch": epoch + 1, "train_loss": losses.mean().item()}
-        if test_set is not None:
-            test = evaluate_autoencoder(model, test_set)
-            record.update(test_loss=test[recipe.loss], test_mse=test["mse"])
-        run.end_epoch(record, losses)  # into run.history, with the time
-    return run.history
-
-
-@dataclass
-class Run:
-    """What an epoch loop sets up before its first epoch, and the record it keeps."""
-
-    train_set: ImageSet  # on the model's device
-    batch_size: int
-    optimizer: torch.optim.Optimizer  # Adam at the recipe's learning rate
-    scheduler: LRScheduler | None  # the recipe's schedule, stepped once per batch
-    generator: torch.Generator  # seeded by the recipe: batch order, noise, draws of z
-    history: History = field(default_factory=History)
-    started: float = field(default_factory=time.perf_counter)
-
-    def batches(self) -> Batches:
-        """One epoch of shuffled (images, labels) batches."""
-        return batches(self.train_set.images, self.train_set.labels, self.batch_size, self.generator)
-
-    def end_epoch(self, record: dict[str, float], step_losses: torch.Tensor) -> None:
-        """Keep an epoch's `record`, with the seconds since the start, and its (steps,) losses."""
-        self.history.append({**record, "seconds": time.perf_counter() - self.started})
-        self.history.step_losses += step_losses.tolist()
-
-
-def start_run(
-    model: nn.Module, train_set: ImageSet, recipe: Recipe, device: str | torch.device | None, progress: bool
-) -> Run:
-    """Move `model` and `train_set` to the device, and make the recipe's optimizer, schedule and
-    random generator: everything an epoch loop needs before its first epoch."""
-    device = prepare(model, device, progress)
+    """Train `model` to rebuild the images of `train_set` as `recipe` says; one
+    record per epoch, with the loss on `validation_set` (held-out images) if given."""
+    device = prepare(model, device, progress)  # the best device, channels_last weights
     train_set = non_empty(train_set, "train_set").to(device)
-    optimizer = make_adam(model.parameters(), device, lr=recipe.lr)
-    scheduler = make_schedule(optimizer, recipe, math.ceil(len(train_set) / recipe.batch_size))
-    generator = torch.Generator().manual_seed(recipe.seed)
-    return Run(train_set, recipe.batch_size, optimizer, scheduler, generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, fused=fused(device))
+    steps = recipe.epochs * math.ceil(len(train_set) / recipe.batch_size)
+    scheduler = None  # "constant": the learning rate stays at recipe.lr
+    if recipe.schedule == "onecycle":  # up over the first 15 % of the steps, then down
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
+    generator = torch.Generator().manual_seed(recipe.seed)  # batch order, noise
+    loss_fn = RECONSTRUCTION_LOSSES[recipe.loss]
+    history = History()
+    for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
+        shuffled = batches(train_set.images, train_set.labels, recipe.batch_size, generator)
+        losses = autoencoder_steps(model, shuffled, loss_fn, optimizer, scheduler,
+                                   recipe.noise, generator)  # (steps per epoch,)
+        record = {"epoch": epoch + 1, "train_loss": losses.mean().item()}
+        if validation_set is not None:
+            scores = evaluate_autoencoder(model, validation_set)
+            record.update(validation_loss=scores[recipe.loss], validation_mse=scores["mse"])
+        history.append(record, losses)  # with the seconds since the start
+    return history
 
 
 def classifier_steps(
@@ -227,9 +201,9 @@ def _forever(one_pass: Callable[[], Batches]) -> Iterator[tuple[torch.Tensor, to
         yield from one_pass()
 
 
-def make_adam(params, device: torch.device, **options) -> torch.optim.Adam:
-    """Adam, fused (one kernel for all parameters, about 1.2× faster) where PyTorch has it for `device`."""
-    return torch.optim.Adam(params, fused=device.type in ("cpu", "cuda"), **options)
+def fused(device: torch.device) -> bool:
+    """Whether Adam can run fused on `device` (one kernel for all parameters, about 1.2× faster)."""
+    return device.type in ("cpu", "cuda")
 
 
 def prepare(model: nn.Module, device: str | torch.device | None, progress: bool = False) -> torch.device:

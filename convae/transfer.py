@@ -31,7 +31,7 @@ from .data import ImageSet
 from .evaluate import encode, evaluate_classifier
 from .history import History
 from .models import Autoencoder, Classifier
-from .train import Budget, SemiSupervision, make_adam, prepare, train_classifier
+from .train import Budget, SemiSupervision, fused, prepare, train_classifier
 
 __all__ = [
     "METHODS", "WAYS", "Budget", "LinearProbe", "baseline_features", "fine_tuned", "fit_logistic_regression",
@@ -136,7 +136,7 @@ def _fit(
     device = prepare(model, None)
     if semi is not None:
         prepare(semi.decoder, device)
-    optimizer = make_adam(groups, device)
+    optimizer = torch.optim.Adam(groups, fused=fused(device))
     labelled = labelled.to(device)
     network, inputs = model, labelled.images  # (N, 1, 28, 28)
     if not augment and not any(p.requires_grad for p in model.encoder.parameters()):

@@ -6,8 +6,8 @@ plus β × the KL divergence of q(z | x) = N(μ, σ²) from the prior N(0, I), i
 β = 1 it is −ELBO, an upper bound on −log p(x) where the pixels are binary (`binarized`); on grey
 pixels the Bernoulli term is a surrogate, not a likelihood (Loaiza-Ganem and Cunningham, 2019).
 `importance_sampled_log_likelihood` estimates log p(x) itself, more tightly. `vae_steps` is one
-epoch of the loss, the same loop as the autoencoder's `autoencoder_steps`; `train_vae` the same
-`for epoch` loop as `train_autoencoder`.
+epoch of the loss, the same loop as the autoencoder's `autoencoder_steps`; `train_vae` has the same
+shape as `train_autoencoder`: Adam and the schedule created in sight, then a `for epoch` loop.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from torch.distributions import Normal
 from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import trange
 
+from ._internal.checks import non_empty, whole_number
 from .augment import binarize
-from .checks import non_empty, whole_number
-from .data import ImageSet
+from .data import ImageSet, batches
 from .evaluate import evaluating, images_of, infer
 from .history import History
 from .models import VAE
-from .train import Batches, start_run
+from .schedule import WARMUP_FRACTION
+from .train import Batches, fused, prepare
 
 if TYPE_CHECKING:
     from .recipe import Recipe
@@ -88,24 +89,34 @@ def vae_steps(
 
 def train_vae(
     model: VAE, train_set: ImageSet, recipe: Recipe, *,
-    test_set: ImageSet | None = None, device: str | torch.device | None = None,
+    validation_set: ImageSet | None = None, device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
     """Train `model` on the images of `train_set` as `recipe` says (its `beta`
-    weighs the KL term); one record per epoch."""
-    # the data on the device, Adam, the schedule, a seeded generator:
-    run = start_run(model, train_set, recipe, device, progress)
+    weighs the KL term); one record per epoch, with the loss on `validation_set`
+    (held-out images) if given."""
+    device = prepare(model, device, progress)  # the best device, channels_last weights
+    train_set = non_empty(train_set, "train_set").to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, fused=fused(device))
+    steps = recipe.epochs * math.ceil(len(train_set) / recipe.batch_size)
+    scheduler = None  # "constant": the learning rate stays at recipe.lr
+    if recipe.schedule == "onecycle":  # up over the first 15 % of the steps, then down
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
+    generator = torch.Generator().manual_seed(recipe.seed)  # batch order, draws of z
+    history = History()
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        terms = vae_steps(model, run.batches(), run.optimizer, run.scheduler,
-                          recipe.beta, run.generator, recipe.binarized)  # (steps, 3)
+        shuffled = batches(train_set.images, train_set.labels, recipe.batch_size, generator)
+        terms = vae_steps(model, shuffled, optimizer, scheduler, recipe.beta,
+                          generator, recipe.binarized)  # (steps per epoch, 3)
         loss, rebuilt, kl = terms.mean(dim=0).tolist()
         record = {"epoch": epoch + 1, "train_loss": loss,
                   "train_reconstruction": rebuilt, "train_kl": kl}
-        if test_set is not None:
-            test = evaluate_vae(model, test_set, recipe.binarized)
-            record.update(test_loss=test["elbo_loss"], test_mse=test["mse"])
-        run.end_epoch(record, terms[:, 0])  # into run.history, with the time
-    return run.history
+        if validation_set is not None:
+            scores = evaluate_vae(model, validation_set, recipe.binarized)
+            record.update(validation_loss=scores["elbo_loss"], validation_mse=scores["mse"])
+        history.append(record, terms[:, 0])  # with the seconds since the start
+    return history
 
 
 def evaluate_vae(model: VAE, data: ImageSet, binarized: bool = False) -> dict[str, float]:

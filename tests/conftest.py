@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convae._raw import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
+from convae._internal.raw import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
 
 SMALL_SIZES = {"train": 200, "test": 100}
 IN_CI = bool(os.environ.get("CI"))  # in CI every test must run: a missing tool fails instead of skipping

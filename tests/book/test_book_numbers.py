@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import convae
-from convae.tools.cli import main
-from convae.tools.course.sandbox import Limits
-from convae.tools.studies.chapters import chapter_paths, measure_text
+from course.sandbox import Limits
+from studies.chapters import chapter_paths, measure_text
+from studies.cli import main
+from studies.study import spelled_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,13 +59,13 @@ def test_the_instructor_page_quotes_the_grader_defaults():
 
 def test_the_chapter_record_measures_the_chapters_as_they_are():
     record = convae.load_result("chapter_times")
-    assert record["command"].startswith("python -m convae time-chapters") and not record["quick"]
+    assert spelled_now(record["command"]).startswith("python -m studies time-chapters") and not record["quick"]
     current = {path.stem: measure_text(path) for path in chapter_paths(ROOT / "notebooks")}
     assert list(record["chapters"]) == list(current)
     for stem, measured in current.items():
         stored = record["chapters"][stem]
         assert {key: stored[key] for key in measured} == measured, \
-            f"{stem} changed since `python -m convae time-chapters` measured it: run that again"
+            f"{stem} changed since `python -m studies time-chapters` measured it: run that again"
         assert stored["seconds"] > 0
 
 
@@ -77,7 +78,7 @@ def test_a_quick_count_writes_the_record_without_running_a_chapter(tmp_path, mon
 
 
 def test_the_setup_page_quotes_the_download_timeout():
-    from convae._raw import DOWNLOAD_TIMEOUT_S
+    from convae._internal.raw import DOWNLOAD_TIMEOUT_S
 
     assert f"gives up after {DOWNLOAD_TIMEOUT_S} seconds" in page("setup.md")
 
@@ -97,8 +98,8 @@ def test_the_closing_page_ranks_the_samplers_as_the_study_does():
 
 
 def test_the_provenance_page_quotes_the_benchmarks_constants():
-    from convae.tools.studies.bench import TRAIN_FLOP_PER_IMAGE
-    from convae.tools.studies.tune_autoencoder import FINALIST_MARGIN, PROBE_EPOCHS, VALIDATION_IMAGES
+    from studies.bench import TRAIN_FLOP_PER_IMAGE
+    from studies.tune_autoencoder import FINALIST_MARGIN, PROBE_EPOCHS, VALIDATION_IMAGES
 
     text = page("provenance.md")
     assert f"the work is counted at {TRAIN_FLOP_PER_IMAGE / 1e6:.1f} MFLOP per training image" in text

@@ -14,8 +14,8 @@ import torch
 from helpers.book_build import HUB, browser, served
 
 import convae
-from convae.tools.course.edition import configured_repository, github_path
-from convae.tools.studies.web import export_web
+from course.edition import configured_repository, github_path
+from studies.web import export_web
 
 ROOT = Path(__file__).resolve().parents[2]
 # Tolerances of the committed explorer.json against a fresh export on another CPU or thread count:

@@ -1,4 +1,5 @@
-"""`pip install .` into a fresh virtual environment: the package, its data and its command line work.
+"""`pip install .` into a fresh virtual environment: the package, its data and its command line work,
+and the wheel holds what the book teaches, none of the maintainers' tools.
 
 The fresh environment sees this one's site-packages through a `.pth` file, so pip finds torch and
 the other dependencies already satisfied and downloads nothing (`--no-index`); what is tested is
@@ -10,8 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +60,22 @@ def test_pip_install_gives_a_working_package_and_command_line(tmp_path, mnist_ro
                    "--out", out], work).stdout
     assert "test MSE" in printed and out.is_file()
     assert "--dry-run" in run([environment / "bin" / "convae", "train", "--help"], work).stdout
+
+
+def test_the_wheel_holds_the_book_and_no_grader_box_or_study(tmp_path):
+    source = tmp_path / "repository"  # the package beside the repository's tool folders, as in a checkout
+    source.mkdir()
+    for name in (*SOURCES, "studies", "course"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is
+                                             shutil.copytree else {}))
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index", "--no-build-isolation",
+         "--wheel-dir", tmp_path / "wheel", source], tmp_path)
+    (wheel,) = (tmp_path / "wheel").glob("convae-*.whl")
+    files = sorted(zipfile.ZipFile(wheel).namelist())
+    print(f"{wheel.name}: {len(files)} files", *files, sep="\n  ")  # the list, for the record (pytest -s)
+    modules = {name.split("/")[-1].removesuffix(".py") for name in files if name.endswith(".py")}
+    assert not {"grade", "sandbox", "edition", "student_book", "study", "budgets", "bench", "web"} & modules
+    assert not [name for name in files if name.split("/")[0] in ("studies", "course", "tests")]
+    assert {"convae/models.py", "convae/train.py", "convae/vae.py", "convae/lab/chapter3.py",
+            "convae/pretrained/manifest.json", "convae/results/label_budgets.json"} <= set(files)

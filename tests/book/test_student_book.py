@@ -15,8 +15,8 @@ import pytest
 
 from conftest import skip_unless_ci
 from convae import lab
-from convae.tools.course.edition import cell_tags, source_text
-from convae.tools.course.student_book import TEACHER_PAGES, write_student_book
+from course.edition import cell_tags, source_text
+from course.student_book import TEACHER_PAGES, write_student_book
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -16,7 +16,7 @@ import torch
 from helpers.notebook_run import CHAPTERS, execute, replace_once
 
 from conftest import idx_bytes, skip_unless_ci
-from convae._raw import (
+from convae._internal.raw import (
     DATA_ENV_VAR,
     IDX_FILES,
     IDX_IMAGES_MAGIC,
@@ -31,19 +31,19 @@ SWITCH, SWITCHED = 'DATASET = "fashion-mnist"', 'DATASET = "mnist"'
 GUARD = '''\
 # Prepended by tests/test_mnist_switch.py: with the switch set to MNIST, a chapter that loads the
 # shipped Fashion-MNIST weights has not followed the switch.
-import convae.checkpoints
+import convae._internal.checkpoints
 
-_pretrained_path = convae.checkpoints.pretrained_path
+_pretrained_path = convae._internal.checkpoints.pretrained_path
 
 
 def _refuse_shipped_weights(name="fashion-mnist"):
-    if name in convae.checkpoints.PRETRAINED and name.startswith("fashion-mnist"):
+    if name in convae._internal.checkpoints.PRETRAINED and name.startswith("fashion-mnist"):
         raise AssertionError(f"the chapter loads the shipped {name!r} weights although DATASET is 'mnist'; "
                              "use convae.load_or_train_autoencoder(DATASET)")
     return _pretrained_path(name)  # a name that ships nothing: the usual error
 
 
-convae.checkpoints.pretrained_path = _refuse_shipped_weights
+convae._internal.checkpoints.pretrained_path = _refuse_shipped_weights
 '''
 
 

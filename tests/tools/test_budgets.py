@@ -1,4 +1,4 @@
-"""The stored run of `python -m convae label-budgets` that chapter 5 prints: complete and paired."""
+"""The stored run of `python -m studies label-budgets` that chapter 5 prints: complete and paired."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import json
 from collections import Counter
 
 from convae.results import load_result
-from convae.tools.cli import main
-from convae.tools.studies.budgets import FULL_METHODS, FULL_RUNS, STEP_MULTIPLIERS, WIDE_LATENT
 from convae.transfer import METHODS, WAYS
+from studies.budgets import FULL_METHODS, FULL_RUNS, STEP_MULTIPLIERS, WIDE_LATENT
+from studies.cli import main
+from studies.study import spelled_now
 
 
 def test_every_method_ran_on_every_seed_at_every_budget():
     stored = load_result("label_budgets")
     seeds = stored["protocol"]["seeds"]
-    assert len(seeds) >= 3 and stored["command"].startswith("python -m convae label-budgets")
+    assert len(seeds) >= 3 and spelled_now(stored["command"]).startswith("python -m studies label-budgets")
     budgets = load_result("fine_tuning_validation")["protocol"]["budgets"]
     assert stored["protocol"]["budgets"] == budgets  # the chapter's own budgets, multiplied
     expected = Counter({(int(labels), method, budget["steps"] * k): len(seeds) for labels, budget in budgets.items()

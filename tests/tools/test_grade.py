@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import skip_unless_ci
-from convae.tools.cli import main
-from convae.tools.course.edition import cell_tags, source_text, write_student_edition
-from convae.tools.course.grade import CHECK_CALL, Refused, grade, identify, official_chapters, read_notebook
+from course.cli import main
+from course.edition import cell_tags, source_text, write_student_edition
+from course.grade import CHECK_CALL, Refused, grade, identify, official_chapters, read_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "02_decoder.ipynb"  # a cheap chapter: about 6 s from a fresh kernel on 2 cores
@@ -139,7 +139,7 @@ def graded(tmp_path_factory, edition) -> dict:
     seven_submissions(submissions, edition)
     before = tree_hash(submissions)
     start = time.monotonic()
-    status = main(["lab", "grade", str(submissions), "--out", str(root / "grades.csv"),
+    status = main(["grade", str(submissions), "--out", str(root / "grades.csv"),
                    "--source", str(ROOT / "notebooks"), "--timeout", str(TIMEOUT), "--jobs", "2"])
     seconds = time.monotonic() - start
     return {"status": status, "seconds": seconds, "unchanged": tree_hash(submissions) == before,
@@ -237,7 +237,7 @@ def test_refusals_never_stop_the_run(tmp_path, chapter_2_only, edition):
     (submissions / "notes.txt").write_text("not a notebook by its name: ignored")
     before = tree_hash(submissions)
     out = tmp_path / "grades" / "grades.csv"
-    assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only)]) == 0
+    assert main(["grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only)]) == 0
     assert tree_hash(submissions) == before
     assert [row[0] for row in csv.reader(out.open())] == ["student", "alice", "bob", "carol"]
     assert all(row[1:] == ["error", "error", "error", "0"] for row in list(csv.reader(out.open()))[1:])
@@ -250,12 +250,12 @@ def test_refusals_never_stop_the_run(tmp_path, chapter_2_only, edition):
 def test_bad_arguments_get_a_clear_error(tmp_path, chapter_2_only, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
-    assert main(["lab", "grade", str(submissions), "--out", str(submissions / "g.csv"),
+    assert main(["grade", str(submissions), "--out", str(submissions / "g.csv"),
                  "--source", str(chapter_2_only)]) == 1
     assert "outside the submissions" in capsys.readouterr().err
     with pytest.raises(ValueError, match="--jobs must be at least 1, got 0"):
         grade(submissions, tmp_path / "g.csv", chapter_2_only, jobs=0)
-    assert main(["lab", "grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "g.csv"),
+    assert main(["grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "g.csv"),
                  "--source", str(chapter_2_only)]) == 1
     assert "is not a folder" in capsys.readouterr().err
 
@@ -268,7 +268,7 @@ def test_a_kernel_that_dies_is_an_error_and_a_second_copy_is_refused(tmp_path, c
     for name in ("a.ipynb", "b.ipynb"):
         (submissions / "eve" / name).write_text(json.dumps(notebook))
     out = tmp_path / "grades.csv"
-    assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only),
+    assert main(["grade", str(submissions), "--out", str(out), "--source", str(chapter_2_only),
                  "--timeout", str(TIMEOUT)]) == 0
     assert list(csv.reader(out.open()))[1] == ["eve", "error", "error", "error", "0"]
     report = out.with_suffix(".md").read_text()

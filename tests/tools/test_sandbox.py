@@ -25,9 +25,9 @@ import pytest
 from test_grade import CHAPTER, ROOT, load, solve, tree_hash
 
 from conftest import skip_unless_ci
-from convae.tools.cli import main
-from convae.tools.course.edition import write_student_edition
-from convae.tools.course.grade import UNBOXED_WARNING
+from course.cli import main
+from course.edition import write_student_edition
+from course.grade import UNBOXED_WARNING
 
 TIMEOUT = 60  # seconds per notebook
 SECRET = "s3cret-of-the-grader"
@@ -151,7 +151,7 @@ def hostile_run(tmp_path_factory) -> dict:
     os.environ.update(environment)
     try:
         started = time.monotonic()
-        status = main(["lab", "grade", str(submissions), "--out", str(root / "grades" / "grades.csv"),
+        status = main(["grade", str(submissions), "--out", str(root / "grades" / "grades.csv"),
                        "--source", str(ROOT / "notebooks"), "--timeout", str(TIMEOUT), "--jobs", "2",
                        "--memory-limit", "3", "--process-limit", "200"])
         seconds = time.monotonic() - started
@@ -220,9 +220,9 @@ def test_without_bubblewrap_no_student_code_runs(tmp_path, monkeypatch, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     (submissions / "eve.ipynb").write_text((ROOT / "notebooks" / CHAPTER).read_text())
-    monkeypatch.setattr("convae.tools.course.sandbox.shutil.which", lambda name: None)
+    monkeypatch.setattr("course.sandbox.shutil.which", lambda name: None)
     out = tmp_path / "grades.csv"
-    assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(ROOT / "notebooks")]) == 1
+    assert main(["grade", str(submissions), "--out", str(out), "--source", str(ROOT / "notebooks")]) == 1
     error = capsys.readouterr().err
     assert "bubblewrap (`bwrap`) is not installed" in error and "apt-get install bubblewrap" in error
     assert "--no-sandbox" in error and not out.exists()
@@ -232,7 +232,7 @@ def test_no_sandbox_says_once_what_it_allows(tmp_path, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     out = tmp_path / "grades.csv"
-    assert main(["lab", "grade", str(submissions), "--out", str(out), "--source", str(ROOT / "notebooks"),
+    assert main(["grade", str(submissions), "--out", str(out), "--source", str(ROOT / "notebooks"),
                  "--no-sandbox"]) == 0
     assert capsys.readouterr().err.count(UNBOXED_WARNING) == 1
     assert "unboxed (--no-sandbox)" in out.with_suffix(".md").read_text()
@@ -244,14 +244,15 @@ def test_the_box_imports_the_convae_that_grades_it(tmp_path):
     if shutil.which("bwrap") is None:
         skip_unless_ci("bubblewrap (bwrap) is not installed: the grader's box cannot be tested")
     other = tmp_path / "other-checkout"
-    shutil.copytree(ROOT / "convae", other / "convae", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("convae", "course"):  # a checkout: the package and the course's tools beside it
+        shutil.copytree(ROOT / folder, other / folder, ignore=shutil.ignore_patterns("__pycache__"))
     edition, submissions = tmp_path / "edition", tmp_path / "submissions"
     write_student_edition(ROOT / "notebooks", edition)
     submissions.mkdir()
     solved = solve(load(edition / CHAPTER), load(ROOT / "notebooks" / CHAPTER), 3)
     (submissions / "student.ipynb").write_text(json.dumps(solved))
     grading = subprocess.run(
-        [sys.executable, "-m", "convae", "lab", "grade", str(submissions), "--out", str(tmp_path / "grades.csv"),
+        [sys.executable, "-m", "course", "grade", str(submissions), "--out", str(tmp_path / "grades.csv"),
          "--source", str(ROOT / "notebooks"), "--timeout", str(TIMEOUT)],
         cwd=other, capture_output=True, text=True, timeout=10 * TIMEOUT)
     assert grading.returncode == 0, grading.stdout + grading.stderr

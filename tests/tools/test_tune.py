@@ -1,4 +1,4 @@
-"""`python -m convae tune-classifier`: the stored choice is the best trial, and it fits the four ways."""
+"""`python -m studies tune-classifier`: the stored choice is the best trial, and it fits the four ways."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import torch
 import convae
 from convae import transfer
 from convae.results import load_result
-from convae.tools.cli import main
-from convae.tools.studies import tune_autoencoder
-from convae.tools.studies.tune import BUDGETS, GRIDS
+from studies import tune_autoencoder
+from studies.cli import main
+from studies.study import spelled_now
+from studies.tune import BUDGETS, GRIDS
 
 
 class Reading(dict):
@@ -41,7 +42,7 @@ def settings_read(way: str, settings: dict) -> set[str]:
 
 def test_every_chosen_setting_is_the_best_trial_of_its_kind():
     stored = load_result("fine_tuning_validation")
-    assert stored["command"].startswith("python -m convae tune-classifier")
+    assert spelled_now(stored["command"]).startswith("python -m studies tune-classifier")
     assert stored["protocol"]["budgets"] == {str(10 * p): b for p, b in BUDGETS.items()}
     assert set(GRIDS) <= set(transfer.WAYS)
     for labels, methods in stored["chosen"]["methods"].items():
@@ -62,7 +63,7 @@ def test_every_chosen_setting_is_the_best_trial_of_its_kind():
 def test_a_quick_run_writes_its_result_into_the_folder_it_is_given(tmp_path, capsys):
     assert main(["tune-classifier", "--quick", "--out", str(tmp_path)]) == 0
     written = json.loads((tmp_path / "fine_tuning_validation.json").read_text())
-    assert written["command"] == f"python -m convae tune-classifier --quick --out {tmp_path}"
+    assert written["command"] == f"python -m studies tune-classifier --quick --out {tmp_path}"
     assert written["protocol"]["tuning_seeds"] == [100]
     assert set(written["chosen"]["methods"]["100"]) == set(transfer.METHODS)
     assert "wrote" in capsys.readouterr().out
@@ -80,7 +81,7 @@ def test_the_autoencoder_tuning_study_runs_quickly_and_names_its_choice(tmp_path
 
 def test_the_shipped_autoencoders_peak_is_the_one_validation_chose():
     tuning = load_result("autoencoder_validation")
-    assert tuning["command"].startswith("python -m convae tune-autoencoder") and not tuning["quick"]
+    assert spelled_now(tuning["command"]).startswith("python -m studies tune-autoencoder") and not tuning["quick"]
     assert convae.SHIPPED.lr == tuning["choice"]
     assert {row["epochs"] for row in tuning["full"]} == {convae.SHIPPED.epochs}
     best = min(row["validation_mse"] for row in tuning["probes"])

@@ -1,22 +1,17 @@
 """Chapters 6 and 7's package parts: the train command's --noise and --holdout-class, the shipped weight
-files and their provenance, and the chapter's figures."""
-
-import shlex
+files' pinned hashes, and the chapter's figures."""
 
 import matplotlib
 import pytest
 import torch
 
 import convae
-from convae import plots, sampling
-from convae.checkpoints import PRETRAINED, file_sha256, pretrained_path
-from convae.runs import class_index
-from convae.tools.cli import build_parser, main
-from convae.tools.studies import vae_study
-from convae.tools.studies import why_convolutions as dense
+from convae import plots
+from convae._internal.checkpoints import PRETRAINED
+from convae._internal.cli import main
+from convae._internal.runs import class_index
 
 matplotlib.use("Agg")
-METADATA_BYTES = 20_000  # what a weights file may hold beyond its float32 tensors
 
 
 def test_holdout_class_leaves_the_class_out_and_scores_it_apart(mnist_root, tmp_path, capsys):
@@ -48,43 +43,6 @@ def test_class_index_takes_names_in_any_case_or_numbers():
     for wrong in ("3", "sock"):
         with pytest.raises(ValueError, match="expected a number from 0 to 2 or one of"):
             class_index(classes, wrong)
-
-
-@pytest.mark.parametrize("name", sorted(PRETRAINED))
-def test_shipped_weights_match_their_pinned_hash_and_say_how_they_were_made(name):
-    path = pretrained_path(name)
-    assert file_sha256(path) == PRETRAINED[name][1]
-    model = convae.load_pretrained(name)
-    assert path.stat().st_size < 4 * convae.count_parameters(model) + METADATA_BYTES  # weights, nothing more
-    metadata = convae.pretrained_metadata(name)
-    for key in ("command", "recipe", "test_metrics", "train_seconds", "torch_version"):
-        assert key in metadata, key
-    args = build_parser().parse_args(shlex.split(metadata["command"])[3:])  # after "python -m convae"
-    recipe = metadata["recipe"]
-    if args.command == "why-convolutions":  # chapter 6's dense networks: that command's first seed
-        assert PRETRAINED[name][0] in dense.SAVED.values() and isinstance(model, convae.DenseAutoencoder)
-        assert (recipe["epochs"], recipe["seed"]) == (dense.EPOCHS, dense.SEEDS[0])
-        return
-    if args.command == "vae-study":  # chapter 8's judge and β VAEs: that command's first seed
-        assert PRETRAINED[name][0] in {vae_study.JUDGE_NAME, *map(vae_study.vae_name, vae_study.BETAS)}
-        assert recipe["seed"] == vae_study.SEEDS[0]
-        if isinstance(model, convae.Classifier):
-            assert recipe["epochs"] == sampling.JUDGE.epochs and metadata["test_metrics"]["accuracy"] >= 0.90
-        else:
-            assert isinstance(model, convae.VAE) and recipe["epochs"] == vae_study.EPOCHS
-        return
-    assert args.command == "train" and args.out.endswith(PRETRAINED[name][0])
-    assert model.latent_dim == args.latent_dim and recipe.get("model", "autoencoder") == args.model
-    assert (recipe["epochs"], recipe["lr"], recipe["seed"]) == (args.epochs, args.lr, args.seed)
-    assert recipe.get("noise", 0.0) == args.noise and recipe.get("binarized", False) == args.binarized
-    if isinstance(model, convae.VAE):  # chapter 8's VAEs: black-and-white draws, the peak chosen on validation
-        assert recipe["binarized"] and recipe["lr"] == convae.SHIPPED_VAE.lr
-    if args.holdout_class is None:
-        assert recipe.get("holdout_class") is None
-    else:
-        assert recipe["holdout_class"].lower() == args.holdout_class.lower()
-        assert set(metadata["holdout_test_metrics"]) == {"mse", "bce"}
-    assert 0 < metadata["test_metrics"]["mse"] < 0.05
 
 
 def test_a_replaced_weights_file_is_refused(tmp_path, monkeypatch):

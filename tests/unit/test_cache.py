@@ -10,10 +10,10 @@ import pytest
 import torch
 
 import convae
-from convae import cache
-from convae.checkpoints import CheckpointError, save_checkpoint
+from convae._internal import cache
+from convae._internal.checkpoints import CheckpointError, save_checkpoint
 
-TINY_RECIPE = dataclasses.replace(convae.QUICK, epochs=1)  # seconds on the small IDX files
+TINY_RECIPE = dataclasses.replace(convae.QUICK, epochs=1, validation_images=40)  # seconds on the small IDX files
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import convae
-from convae import checkpoints, files
+from convae._internal import checkpoints, files
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import torch
 
 import convae
 from conftest import SMALL_SIZES, idx_bytes, write_idx_split
-from convae import _raw, data
+from convae import data
+from convae._internal import raw as _raw
 
 
 def test_mnist_loads_from_idx_files_as_in_memory_tensors(mnist_root):

@@ -3,42 +3,19 @@ student edition keeps no solution."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import matplotlib
 import pytest
 import torch
+from helpers.exercises import CHAPTERS, exercises, load
 
 import convae
 from convae import lab
-from convae.tools.cli import main
-from convae.tools.course.edition import cell_tags, configured_repository, set_repository, source_text, student_notebook
+from course.edition import source_text
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHECK_CALL = re.compile(r'lab\.check\("([\w-]+)", (\w+)\)')
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def exercises(notebook: dict) -> list[tuple[str, str, str, str]]:
-    """(exercise id, answer name, starter source, solution source) for each check cell."""
-    cells = notebook["cells"]
-    found = []
-    for i, cell in enumerate(cells):
-        if "check" in cell_tags(cell):
-            exercise_id, name = CHECK_CALL.search(source_text(cell)).groups()
-            starter, solution = cells[i - 2], cells[i - 1]
-            assert "starter" in cell_tags(starter) and "solution" in cell_tags(solution), exercise_id
-            found.append((exercise_id, name, source_text(starter), source_text(solution)))
-    return found
-
-
 def prelude(notebook: dict) -> str:
     """The chapter's imports cell: the first code cell that imports convae."""
     code = [source_text(c) for c in notebook["cells"] if c["cell_type"] == "code"]
@@ -125,48 +102,7 @@ def test_a_check_leaves_the_students_model_where_it_is(fashion_test_set):
     assert model.training
 
 
-def test_student_edition_has_no_solutions(tmp_path):
-    assert main(["lab", "student-edition", str(tmp_path), "--source", str(ROOT / "notebooks")]) == 0
-    for path in CHAPTERS:
-        original, student = load(path), load(tmp_path / path.name)
-        student_text = "\n".join(source_text(c) for c in student["cells"])
-        elsewhere = {line for c in original["cells"] if "solution" not in cell_tags(c)
-                     for line in source_text(c).splitlines()}  # lines a solution shares with the text
-        for _, _, _, solution in exercises(original):
-            for line in set(solution.splitlines()) - elsewhere:
-                if line.strip() and not line.strip().startswith("#"):
-                    assert line not in student_text, (path.name, line)
-        assert not any("solution" in cell_tags(c) for c in student["cells"])
-        for cell in student["cells"]:
-            if {"starter", "check"} & set(cell_tags(cell)):
-                assert cell["outputs"] == [] and cell["execution_count"] is None
-        assert "colab.research.google.com" not in source_text(student["cells"][0])
-        kept = [c for c in original["cells"] if "solution" not in cell_tags(c)]
-        assert len(student["cells"]) == len(kept)
 
 
-def test_student_edition_can_link_to_its_own_copy(tmp_path):
-    notebook = student_notebook(load(CHAPTERS[0]))
-    assert all("solution" not in cell_tags(c) for c in notebook["cells"])
-    main(["lab", "student-edition", str(tmp_path), "--source", str(ROOT / "notebooks"),
-          "--colab-base", "https://colab.research.google.com/github/school/lab/blob/main"])
-    first = source_text(load(tmp_path / CHAPTERS[0].name)["cells"][0])
-    assert "(https://colab.research.google.com/github/school/lab/blob/main/01_encoder.ipynb)" in first
 
 
-def test_notebook_links_follow_the_configured_repository(tmp_path):
-    url = configured_repository(ROOT)
-    owner_name = url.removeprefix("https://github.com/")
-    for path in CHAPTERS:
-        text = path.read_text()
-        assert f"/github/{owner_name}/blob/main/notebooks/{path.name}" in text
-        assert f"git+https://github.com/{owner_name}" in text
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
-    (tmp_path / "notebooks" / CHAPTERS[0].name).write_text(CHAPTERS[0].read_text())
-    set_repository(tmp_path, "https://github.com/someone/fork")
-    assert configured_repository(tmp_path) == "https://github.com/someone/fork"
-    moved = (tmp_path / "notebooks" / CHAPTERS[0].name).read_text()
-    assert "github/someone/fork/blob/main" in moved and owner_name not in moved
-    with pytest.raises(ValueError, match="GitHub repository URL"):
-        set_repository(tmp_path, "not a url")

@@ -46,7 +46,7 @@ def figures_of_every_kind() -> dict[str, Figure]:
     labels = torch.arange(500) % 10
     history = History()
     for epoch in (1, 2):
-        history.append({"epoch": epoch, "test_loss": 0.02 / epoch})
+        history.append({"epoch": epoch, "validation_loss": 0.02 / epoch})
     history.step_losses.extend(torch.linspace(0.1, 0.01, 40).tolist())
     points = {"PCA": ([1, 2, 4, 8], [0.05, 0.04, 0.03, 0.02]), "autoencoder, 6 epochs": ([1, 2, 4, 8], [0.04] * 4)}
     return {

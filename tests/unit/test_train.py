@@ -21,13 +21,29 @@ def test_autoencoder_training_lowers_the_loss_and_records_each_epoch(tiny_mnist)
     train, test = tiny_mnist  # 200 training images, batch 32: 7 steps per epoch
     model = make_autoencoder()
     before = convae.evaluate_autoencoder(model, test)["mse"]
-    history = convae.train_autoencoder(model, train, TINY, test_set=test, progress=False)
+    history = convae.train_autoencoder(model, train, TINY, validation_set=test, progress=False)
     assert len(history) == 3 and history["epoch"] == [1, 2, 3]
     assert len(history.step_losses) == 3 * 7
-    assert history["test_mse"][-1] < 0.6 * before
-    assert history.last()["test_mse"] == pytest.approx(convae.evaluate_autoencoder(model, test)["mse"], rel=1e-5)
+    assert history["validation_mse"][-1] < 0.6 * before
+    assert history.last()["validation_mse"] == pytest.approx(convae.evaluate_autoencoder(model, test)["mse"], rel=1e-5)
     assert history.last()["train_loss"] == pytest.approx(sum(history.step_losses[-7:]) / 7, rel=1e-5)
     assert history["seconds"] == sorted(history["seconds"])
+
+
+@pytest.mark.parametrize("schedule", ["onecycle", "constant"])
+def test_the_loop_follows_the_schedule_the_book_draws(schedule, tiny_mnist, monkeypatch):
+    train, _ = tiny_mnist  # 7 steps per epoch
+    recipe = dataclasses.replace(TINY, schedule=schedule, lr=1e-2)
+    applied = []  # the learning rate of each Adam step the loop takes
+    adam_step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        applied.append(self.param_groups[0]["lr"])
+        return adam_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    convae.train_autoencoder(make_autoencoder(), train, recipe, progress=False)
+    assert applied == pytest.approx(convae.learning_rates(recipe, steps_per_epoch=7), rel=1e-9)
 
 
 def test_same_seed_same_history(tiny_mnist):
@@ -35,13 +51,14 @@ def test_same_seed_same_history(tiny_mnist):
     recipe = dataclasses.replace(TINY, epochs=2, batch_size=50, seed=7, schedule="onecycle", lr=1e-2, loss="bce")
     runs = []
     for _ in range(2):
-        runs.append(convae.train_autoencoder(make_autoencoder(seed=7), train, recipe, test_set=test, progress=False))
+        runs.append(convae.train_autoencoder(make_autoencoder(seed=7), train, recipe, validation_set=test,
+                                             progress=False))
     # The same seed on the same machine repeats the same arithmetic (the tolerance only spares us
     # from asserting bitwise equality); another seed draws other batches, which shows at 1e-3.
     assert runs[0].step_losses == pytest.approx(runs[1].step_losses, rel=1e-6)
-    assert runs[0]["test_mse"] == pytest.approx(runs[1]["test_mse"], rel=1e-6)
+    assert runs[0]["validation_mse"] == pytest.approx(runs[1]["validation_mse"], rel=1e-6)
     other = convae.train_autoencoder(make_autoencoder(seed=7), train, dataclasses.replace(recipe, seed=8),
-                                     test_set=test, progress=False)
+                                     validation_set=test, progress=False)
     assert other.step_losses != pytest.approx(runs[0].step_losses, rel=1e-3)
 
 

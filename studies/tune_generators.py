@@ -1,4 +1,4 @@
-"""`python -m convae tune-generators`: chapters 8 and 9's settings, chosen on a validation split.
+"""`python -m studies tune-generators`: chapters 8 and 9's settings, chosen on a validation split.
 
 6,000 training images are held out (the same split for every candidate); the test set is not read.
 
@@ -17,11 +17,12 @@ import time
 from dataclasses import asdict, replace
 from typing import Any
 
-from ...data import split_validation
-from ...evaluate import evaluate_classifier
-from ...recipe import SHIPPED_VAE
-from ...runs import train_recipe
-from ...sampling import JudgeRecipe, train_judge
+from convae._internal.runs import train_recipe
+from convae.data import split_validation
+from convae.evaluate import evaluate_classifier
+from convae.recipe import SHIPPED_VAE
+from convae.sampling import JudgeRecipe, train_judge
+
 from .study import Study
 
 VALIDATION_IMAGES = 6000
@@ -50,9 +51,9 @@ def tune_generators(study: Study) -> dict[str, Any]:
                          validation_images=held_out)
         trained = train_recipe(recipe, study.root, sizes=study.sizes(), progress=False)
         last = trained.history.last()
-        vaes.append({"lr": peak, "validation_elbo_loss": last["test_loss"], "validation_mse": last["test_mse"],
-                     "seconds": trained.metadata["train_seconds"]})
-        print(f"VAE peak {peak:g}: validation -ELBO {last['test_loss']:.1f}, MSE {last['test_mse']:.4f}")
+        vaes.append({"lr": peak, "validation_elbo_loss": last["validation_loss"],
+                     "validation_mse": last["validation_mse"], "seconds": trained.metadata["train_seconds"]})
+        print(f"VAE peak {peak:g}: validation -ELBO {last['validation_loss']:.1f}, MSE {last['validation_mse']:.4f}")
     best_judge = max(judges, key=lambda row: row["validation_accuracy"])
     best_vae = min(vaes, key=lambda row: row["validation_elbo_loss"])
     return study.write("generators_validation.json", {

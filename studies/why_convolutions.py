@@ -1,4 +1,4 @@
-"""`python -m convae why-convolutions`: dense autoencoders against the convolutional one.
+"""`python -m studies why-convolutions`: dense autoencoders against the convolutional one.
 
 Chapter 6 asks what convolutions buy. Each architecture is trained with the same recipe (the
 shipped one, cut to 6 epochs, like chapter 6's other files) on the same five seeds, one run after
@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ...kinds import trainable_kind
-from ...models import count_parameters, forward_flops
-from ...recipe import SHIPPED
-from ...runs import train_recipe
+from convae._internal.kinds import trainable_kind
+from convae._internal.runs import train_recipe
+from convae.models import count_parameters, forward_flops
+from convae.recipe import SHIPPED
+
 from .study import Study
 
 SEEDS = (0, 1, 2, 3, 4)  # five: a 95 % t-interval over them is ±2.78 standard errors

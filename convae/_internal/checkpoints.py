@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
 from .files import write_atomically
-from .kinds import class_names, kind_of_class
 from .version import __version__
 
 FORMAT = "convae-checkpoint/1"
@@ -30,6 +30,13 @@ PRETRAINED: dict[str, tuple[str, str]] = {  # name -> (file inside convae/pretra
     name: (entry["file"], entry["sha256"])
     for name, entry in json.loads((resources.files("convae") / "pretrained" / "manifest.json").read_text())[
         "weights"].items()
+}
+
+
+# The classes a checkpoint may hold, by name. A new kind of model adds its class here when its row
+# joins the kinds table (`convae._internal.kinds.register_kind`).
+STORABLE: dict[str, type[nn.Module]] = {
+    network.__name__: network for network in (Autoencoder, DenseAutoencoder, VAE, Classifier, Encoder, Decoder)
 }
 
 
@@ -87,8 +94,8 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, **metadata: Any) 
     `metadata` may hold numbers, strings, None, and lists and dicts of them.
     """
     class_name = type(model).__name__
-    if kind_of_class(class_name) is None:
-        raise TypeError(f"save_checkpoint expects one of {class_names()}, got {class_name}")
+    if STORABLE.get(class_name) is not type(model):
+        raise TypeError(f"save_checkpoint expects one of {tuple(STORABLE)}, got {class_name}")
     reserved = sorted(set(metadata) & set(RESERVED_KEYS))
     if reserved:
         raise ValueError(f"metadata may not set {reserved}: save_checkpoint writes them itself")
@@ -121,9 +128,9 @@ def load_checkpoint(
     payload = _read_payload(path)
     metadata = payload["metadata"]
     class_name = metadata.get("model_class")
-    kind = kind_of_class(class_name) if isinstance(class_name, str) else None
-    if kind is None:
-        raise CheckpointError(f"{path}: unknown model class {class_name!r}; expected one of {class_names()}")
+    network = STORABLE.get(class_name) if isinstance(class_name, str) else None
+    if network is None:
+        raise CheckpointError(f"{path}: unknown model class {class_name!r}; expected one of {tuple(STORABLE)}")
     if model_class is not None and class_name != model_class.__name__:
         raise CheckpointError(f"{path} holds {_article(class_name)}, not the expected {model_class.__name__}")
     config = _model_config(metadata)
@@ -135,7 +142,7 @@ def load_checkpoint(
     if weights_digest(state_dict) != payload["weights_sha256"]:
         raise CheckpointError(f"{path}: the weights do not match their stored SHA-256: the file was altered")
     try:
-        model = kind.network(**config)
+        model = network(**config)
         model.load_state_dict(state_dict, strict=True)
     except (TypeError, ValueError, RuntimeError) as error:
         raise CheckpointError(f"{path}: the weights do not fit {_article(class_name)}({config}): {error}") from error

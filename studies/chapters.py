@@ -1,4 +1,4 @@
-"""`python -m convae time-chapters`: what each chapter asks of a lab, measured.
+"""`python -m studies time-chapters`: what each chapter asks of a lab, measured.
 
 For every chapter: the words of prose a student reads, the lines of code the book shows, the
 exercises the lab checks, and the seconds the chapter takes to execute from a fresh kernel, one

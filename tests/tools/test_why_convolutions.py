@@ -9,11 +9,12 @@ import pytest
 import torch
 
 import convae
-from convae.kinds import trainable_kind
+from convae._internal.kinds import trainable_kind
 from convae.models import DenseAutoencoder, count_parameters, forward_flops
 from convae.results import load_result
-from convae.tools.cli import main
-from convae.tools.studies.why_convolutions import NETWORKS, SEEDS
+from studies.cli import main
+from studies.study import spelled_now
+from studies.why_convolutions import NETWORKS, SEEDS
 
 
 @pytest.mark.parametrize(("hidden", "parameters"), [(38, 61_368), (256, 408_860)])
@@ -46,7 +47,7 @@ def test_a_dense_checkpoint_round_trips_with_its_width(tmp_path):
 
 def test_the_stored_comparison_covers_every_network_on_every_seed():
     stored = load_result("why_convolutions")
-    assert stored["command"].startswith("python -m convae why-convolutions") and not stored["quick"]
+    assert spelled_now(stored["command"]).startswith("python -m studies why-convolutions") and not stored["quick"]
     assert set(stored["networks"]) == set(NETWORKS) and stored["seeds"] == list(SEEDS)
     for name, architecture in NETWORKS.items():
         row = stored["networks"][name]

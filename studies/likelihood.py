@@ -1,4 +1,4 @@
-"""`python -m convae vae-likelihood`: how loose is the shipped VAEs' ELBO?
+"""`python -m studies vae-likelihood`: how loose is the shipped VAEs' ELBO?
 
 On the first 1,000 images of the test set's fixed black-and-white draw (`convae.vae.binarized_once`),
 each shipped VAE's −ELBO (one draw of z per image) beside the importance-weighted estimate of
@@ -13,11 +13,12 @@ from typing import Any
 
 import torch
 
-from ...checkpoints import load_pretrained
-from ...models import VAE
-from ...recipe import SHIPPED_VAE
-from ...runs import train_recipe
-from ...vae import binarized_once, evaluate_vae, importance_sampled_log_likelihood
+from convae._internal.checkpoints import load_pretrained
+from convae._internal.runs import train_recipe
+from convae.models import VAE
+from convae.recipe import SHIPPED_VAE
+from convae.vae import binarized_once, evaluate_vae, importance_sampled_log_likelihood
+
 from .study import Study
 
 MODELS = {"fashion-mnist-vae-latent12": 12, "fashion-mnist-vae-latent2": 2}  # shipped name -> latent size

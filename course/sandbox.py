@@ -70,7 +70,7 @@ def readable_paths() -> list[str]:
     """What the kernel must read besides the system: Python, its packages, convae and the data folder."""
     import site
 
-    from ... import data
+    from convae import data
 
     paths = {sys.prefix, sys.base_prefix, str(graders_package()), str(data.data_root()), *site.getsitepackages()}
     return sorted(p for p in paths if os.path.isdir(p))
@@ -79,7 +79,7 @@ def readable_paths() -> list[str]:
 def graders_package() -> Path:
     """The folder of the convae this grader runs (installed, editable, or the working folder's): the
     boxed kernel must import this one, whose checks grade it."""
-    from ... import data
+    from convae import data
 
     return Path(data.__file__).resolve().parent
 
@@ -99,7 +99,7 @@ def user_tasks(uid: int) -> int:
 
 def box_command(bwrap: str, box: Path, hidden: list[Path], limits: Limits, uid: int) -> list[str]:
     """The kernel's command line, boxed; `{connection_file}` is filled in by jupyter_client."""
-    from ... import data
+    from convae import data
 
     as_root = os.geteuid() == 0
     command, bound = [bwrap, "--tmpfs", "/"], []  # a root of its own: what is not mounted does not exist

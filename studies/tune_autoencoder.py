@@ -1,4 +1,4 @@
-"""`python -m convae tune-autoencoder`: the shipped autoencoder's peak learning rate, chosen on a
+"""`python -m studies tune-autoencoder`: the shipped autoencoder's peak learning rate, chosen on a
 validation split.
 
 6,000 training images are held out (the same split for every candidate); the test set is not read.
@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ...recipe import SHIPPED
-from ...runs import train_recipe
+from convae._internal.runs import train_recipe
+from convae.recipe import SHIPPED
+
 from .study import Study
 
 VALIDATION_IMAGES = 6000
@@ -30,7 +31,7 @@ def tune_autoencoder(study: Study) -> dict[str, Any]:
     def validation_mse(peak: float, epochs: int) -> dict[str, Any]:
         recipe = replace(SHIPPED, lr=peak, epochs=1 if study.quick else epochs, validation_images=held_out)
         trained = train_recipe(recipe, study.root, sizes=study.sizes(), progress=False)
-        row = {"lr": peak, "epochs": recipe.epochs, "validation_mse": trained.history.last()["test_loss"],
+        row = {"lr": peak, "epochs": recipe.epochs, "validation_mse": trained.history.last()["validation_loss"],
                "seconds": trained.metadata["train_seconds"]}
         print(f"peak {peak:g}, {recipe.epochs} epochs: validation MSE {row['validation_mse']:.5f}", flush=True)
         return row

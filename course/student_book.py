@@ -1,6 +1,6 @@
 """The student book: the student edition of the chapters built as a static book of its own.
 
-`python -m convae lab student-book` (or `make student-book`) writes a Jupyter Book project into a
+`python -m course student-book` (or `make student-book`) writes a Jupyter Book project into a
 folder of the repository (`student/` by default): the chapters without solution cells and without
 the outputs of exercise cells (`edition.student_notebook`), the reader's pages, the same theme,
 explorer and configuration. The teacher's pages (the instructor page and its notes on the *Going

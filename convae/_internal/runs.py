@@ -3,7 +3,7 @@
 The command line (`python -m convae train`), the MNIST fallback of `load_or_train_autoencoder`, the
 study commands and the chapters that train their own models all call `train_recipe`, so a model
 made anywhere is made the same way and carries the same metadata. The recipe's `model` names its
-kind in `convae.kinds.KINDS`: the network, its training loop and its evaluation.
+kind in `convae._internal.kinds.KINDS`: the network, its training loop and its evaluation.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..data import ImageSet, load_dataset, split_validation
+from ..history import History
+from ..recipe import Recipe
 from .checkpoints import save_checkpoint
-from .data import ImageSet, load_dataset, split_validation
-from .history import History
-from .kinds import ModelKind, trainable_kind
-from .recipe import Recipe
+from .kinds import recipe_kind
 from .runtime import seed_everything
-from .vae import evaluate_vae
 
 
 @dataclass
@@ -46,7 +45,7 @@ def train_recipe(
     recipe says, evaluate it on the test set and, with `out`, save it there. `command` is stored as
     the way to make it again; `sizes` keeps only the first (training, test) images, for a
     seconds-long run."""
-    kind = trainable_kind(recipe.model)
+    kind = recipe_kind(recipe)  # the kind checks that it can follow the recipe
     train_set, test_set = (load_dataset(recipe.dataset, split, root) for split in ("train", "test"))
     if sizes is not None:
         train_set = train_set.subset(torch.arange(min(sizes[0], len(train_set))))
@@ -57,31 +56,23 @@ def train_recipe(
         recipe = replace(recipe, holdout_class=train_set.classes[label])  # stored by its name
         train_set, _ = _split_class(train_set, label)
         test_set, held_out = _split_class(test_set, label)
-    monitor = test_set
+    validation_set = None  # watched after every epoch; the test set is scored once, at the end
     if recipe.validation_images:
-        train_set, monitor = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
+        train_set, validation_set = split_validation(train_set, recipe.validation_images, seed=recipe.seed)
     seed_everything(recipe.seed)
     model = kind.build(recipe)  # built after seeding: its weights follow the seed
-    history = kind.train(model, train_set, recipe, test_set=monitor, progress=progress)
+    history = kind.train(model, train_set, recipe, validation_set=validation_set, progress=progress)
     model.cpu().eval()
     metadata = {"dataset": recipe.dataset, "epochs": recipe.epochs, "recipe": recipe.as_dict(),
-                "train_images": len(train_set),
-                "test_metrics": evaluate_as_trained(model, test_set, kind, recipe.binarized),
-                "monitored_mse": history["test_mse"], "train_seconds": round(history.last()["seconds"], 1),
-                "command": command or "convae.train_recipe(...)"}
+                "train_images": len(train_set), "test_metrics": kind.metrics(model, test_set, recipe.as_dict()),
+                "train_seconds": round(history.last()["seconds"], 1), "command": command or "convae.train_recipe(...)"}
+    if validation_set is not None:
+        metadata["validation_mse"] = history["validation_mse"]  # after each epoch
     if held_out is not None:  # test_metrics then cover the other classes only
-        metadata["holdout_test_metrics"] = evaluate_as_trained(model, held_out, kind, recipe.binarized)
+        metadata["holdout_test_metrics"] = kind.metrics(model, held_out, recipe.as_dict())
     if out is not None:
         save_checkpoint(model, out, **metadata)
     return TrainedModel(model, metadata, history)
-
-
-def evaluate_as_trained(model: nn.Module, data: ImageSet, kind: ModelKind, binarized: bool) -> dict[str, float]:
-    """The evaluation of `model`'s kind on `data`; a VAE trained `binarized` has its ELBO scored on
-    one fixed black-and-white draw of the images (`convae.vae.evaluate_vae`)."""
-    if binarized:
-        return evaluate_vae(model, data, binarized=True)
-    return kind.evaluate(model, data)
 
 
 def class_index(classes: list[str], name_or_number: str) -> int:

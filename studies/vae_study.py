@@ -1,4 +1,4 @@
-"""`python -m convae vae-study`: chapters 8 and 9's measurements over five seeds.
+"""`python -m studies vae-study`: chapters 8 and 9's measurements over five seeds.
 
 For each seed, one process, one run after the other:
 
@@ -27,14 +27,14 @@ from typing import Any
 
 import torch
 
-from ...checkpoints import load_pretrained, save_checkpoint
-from ...damage import controls
-from ...data import ImageSet
-from ...evaluate import encode, evaluate_autoencoder, evaluate_classifier, infer
-from ...models import Classifier, Decoder
-from ...recipe import SHIPPED, SHIPPED_VAE
-from ...runs import train_recipe
-from ...sampling import (
+from convae._internal.checkpoints import load_pretrained, save_checkpoint
+from convae._internal.runs import train_recipe
+from convae.damage import controls
+from convae.data import ImageSet
+from convae.evaluate import encode, evaluate_autoencoder, evaluate_classifier, infer
+from convae.models import Classifier, Decoder
+from convae.recipe import SHIPPED, SHIPPED_VAE
+from convae.sampling import (
     JUDGE,
     JUDGE_BATCH_SIZE,
     JUDGE_LATENT_DIM,
@@ -46,7 +46,8 @@ from ...sampling import (
     sample_quality,
     train_judge,
 )
-from ...vae import binarized_once, evaluate_vae
+from convae.vae import binarized_once, evaluate_vae
+
 from .study import Study
 
 SEEDS = (0, 1, 2, 3, 4)  # five: a 95 % t-interval over them is ±2.78 standard errors

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..data import DATA_ENV_VAR, DATASETS, data_root
+from ..models import Autoencoder
+from ..recipe import QUICK
 from .checkpoints import PRETRAINED, CheckpointError, load_checkpoint, load_pretrained, pretrained_metadata
-from .data import DATA_ENV_VAR, DATASETS, data_root
 from .files import check_writable
-from .models import Autoencoder
-from .recipe import QUICK
 from .runs import train_recipe
 
 

@@ -1,28 +1,29 @@
 """The kinds of model convae builds, trains, evaluates and stores: one table, one row a kind.
 
-A `Recipe` names its kind (`Recipe(model="vae")`); `train_recipe`, the command line and the
-checkpoints look the kind up here and nowhere else. Adding a kind of model is adding a row.
+A `Recipe` names its kind (`Recipe(model="vae")`); `train_recipe` and the command line look the
+kind up here, and the kind checks the recipe then. A new kind of model, even one with its own loss,
+is one module (its network and its training loop) and one `register_kind` call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from torch import nn
 
-from .data import ImageSet
-from .evaluate import evaluate_autoencoder, evaluate_classifier
-from .history import History
-from .models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
-from .train import train_autoencoder
-from .vae import evaluate_vae, train_vae
+from ..data import ImageSet
+from ..evaluate import evaluate_autoencoder, evaluate_classifier
+from ..history import History
+from ..models import VAE, Autoencoder, Classifier, Decoder, DenseAutoencoder, Encoder
+from ..recipe import Recipe
+from ..train import train_autoencoder
+from ..vae import evaluate_vae, train_vae
+from .checkpoints import STORABLE
 
-if TYPE_CHECKING:
-    from .recipe import Recipe
-
-Trainer = Callable[..., History]  # (model, train_set, recipe, *, test_set=None, progress=True) -> History
+# (model, train_set, recipe, *, validation_set=None, device=None, progress=True) -> History
+Trainer = Callable[..., History]
 Metrics = dict[str, float]
 
 
@@ -65,7 +66,8 @@ class ModelKind:
     network: type[nn.Module]  # its class; a checkpoint stores the class's name
     arguments: tuple[str, ...] = ("latent_dim",)  # the Recipe fields its constructor takes
     train: Trainer | None = None  # its training loop; None: not trained from a Recipe
-    evaluate: Callable[[nn.Module, ImageSet], Metrics] | None = None  # its test metrics; None: none
+    evaluate: Callable[..., Metrics] | None = None  # (model, data, **settings): its test metrics; None: none
+    settings: tuple[str, ...] = ()  # the Recipe fields its evaluation takes (a VAE's binarized)
     summary: Callable[[Metrics], str] = str  # those metrics in one line, for the command line
     check: Callable[[Recipe], None] = _grey_pixels  # raises ValueError for a recipe it cannot follow
 
@@ -73,17 +75,37 @@ class ModelKind:
         """A fresh network of this kind, as `recipe` describes it."""
         return self.network(**{name: getattr(recipe, name) for name in self.arguments})
 
+    def metrics(self, model: nn.Module, data: ImageSet, recipe: dict[str, Any]) -> Metrics:
+        """`model`'s metrics on `data`, scored as the recipe it was trained with (its stored dict) says."""
+        return self.evaluate(model, data, **{name: recipe[name] for name in self.settings if name in recipe})
+
 
 KINDS: dict[str, ModelKind] = {
     "autoencoder": ModelKind(Autoencoder, train=train_autoencoder, evaluate=evaluate_autoencoder,
                              summary=_reconstruction),
     "dense": ModelKind(DenseAutoencoder, ("latent_dim", "hidden"), train=train_autoencoder,  # chapter 6
                        evaluate=evaluate_autoencoder, summary=_reconstruction, check=_needs_hidden),
-    "vae": ModelKind(VAE, train=train_vae, evaluate=evaluate_vae, summary=_elbo, check=_likelihood_only),
+    # a binarized VAE's ELBO is scored on one fixed black-and-white draw of the images
+    "vae": ModelKind(VAE, train=train_vae, evaluate=evaluate_vae, settings=("binarized",), summary=_elbo,
+                     check=_likelihood_only),
     "classifier": ModelKind(Classifier, evaluate=evaluate_classifier, summary=_accuracy),  # chapters 5, 8
     "encoder": ModelKind(Encoder),  # the parts, stored alone
     "decoder": ModelKind(Decoder),
 }
+
+
+def register_kind(name: str, kind: ModelKind) -> None:
+    """Add `kind` to the table as `name`, and its network to the classes a checkpoint may hold."""
+    if name in KINDS or kind.network.__name__ in STORABLE:
+        raise ValueError(f"a kind named {name!r} or a class named {kind.network.__name__} is already known")
+    KINDS[name] = kind
+    STORABLE[kind.network.__name__] = kind.network
+
+
+def unregister_kind(name: str) -> None:
+    """Take the kind `name` (and its network) out of the table again."""
+    kind = KINDS.pop(name)
+    STORABLE.pop(kind.network.__name__)
 
 
 def trainable_kind(name: str) -> ModelKind:
@@ -91,6 +113,13 @@ def trainable_kind(name: str) -> ModelKind:
     if name not in trainable_kinds():
         raise ValueError(f"model must be one of {trainable_kinds()}, got {name!r}")
     return KINDS[name]
+
+
+def recipe_kind(recipe: Recipe) -> ModelKind:
+    """The kind `recipe` names, once it has checked that it can follow the recipe."""
+    kind = trainable_kind(recipe.model)
+    kind.check(recipe)  # e.g. a VAE needs the Bernoulli loss
+    return kind
 
 
 def trainable_kinds() -> tuple[str, ...]:
@@ -101,8 +130,3 @@ def trainable_kinds() -> tuple[str, ...]:
 def kind_of_class(class_name: str) -> ModelKind | None:
     """The kind whose network class is called `class_name` (as a checkpoint stores it), or None."""
     return next((kind for kind in KINDS.values() if kind.network.__name__ == class_name), None)
-
-
-def class_names() -> tuple[str, ...]:
-    """The class names a checkpoint may hold."""
-    return tuple(kind.network.__name__ for kind in KINDS.values())

@@ -1,4 +1,4 @@
-"""`python -m convae lab grade SUBMISSIONS/`: a grade sheet from a folder of student notebooks.
+"""`python -m course grade SUBMISSIONS/`: a grade sheet from a folder of student notebooks.
 
 Every notebook runs in a fresh kernel, in an empty working folder of its own, under a time limit.
 After the student's cells the grader appends one cell of its own: it drops every `convae.lab`
@@ -90,7 +90,7 @@ def checked_exercises(notebook: dict) -> list[tuple[str, str]]:
 
 def official_chapters(source: Path) -> dict[str, Chapter]:
     """The chapters in `source` that end with checked exercises, by chapter id."""
-    from ... import lab
+    from convae import lab
 
     paths = sorted(Path(source).glob("*.ipynb"))
     if not paths:
@@ -426,7 +426,7 @@ UNBOXED_WARNING = ("--no-sandbox: student code runs unboxed, as you. It can read
 
 def prepare_data() -> None:
     """Unpack the data set into the data folder once, before the boxes mount that folder read-only."""
-    from ...data import IDX_FILES, DataUnavailableError, data_root, load_dataset
+    from convae.data import IDX_FILES, DataUnavailableError, data_root, load_dataset
 
     raw = data_root() / "FashionMNIST" / "raw"
     if all((raw / name).is_file() for pair in IDX_FILES.values() for name in pair):

@@ -1,4 +1,4 @@
-"""`python -m convae tune-classifier`: chapter 5's hyperparameters, chosen on a validation split.
+"""`python -m studies tune-classifier`: chapter 5's hyperparameters, chosen on a validation split.
 
 A reader with 100 labels also has the other 59,900 training images, but not their labels. The
 hyperparameters are therefore chosen once, here, on 5,000 labelled images held out of the
@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...checkpoints import load_pretrained
-from ...data import ImageSet, labelled_subset, load_dataset, split_validation
-from ...evaluate import evaluate_classifier
-from ...models import Autoencoder
-from ...transfer import WAYS, Budget, baseline_features, fit_logistic_regression, probe_accuracy
+from convae._internal.checkpoints import load_pretrained
+from convae.data import ImageSet, labelled_subset, load_dataset, split_validation
+from convae.evaluate import evaluate_classifier
+from convae.models import Autoencoder
+from convae.transfer import WAYS, Budget, baseline_features, fit_logistic_regression, probe_accuracy
+
 from .study import Study
 
 VALIDATION_IMAGES = 5000

@@ -1,4 +1,4 @@
-"""`python -m convae bench`: images per second of one autoencoder training epoch, three ways.
+"""`python -m studies bench`: images per second of one autoencoder training epoch, three ways.
 
 (a) the common tutorial recipe: torchvision dataset + ToTensor + DataLoader, batch 128;
 (b) convae's training path: the split held as one tensor, batched by index, channels_last;
@@ -16,11 +16,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ...data import data_root, load_dataset
-from ...models import Autoencoder
-from ...recipe import Recipe
-from ...results import write_result
-from ...train import train_autoencoder
+from convae.data import data_root, load_dataset
+from convae.models import Autoencoder
+from convae.recipe import Recipe
+from convae.train import train_autoencoder
+
+from .study import write_result
 
 TRAIN_FLOP_PER_IMAGE = 8.3e6  # forward + backward of the autoencoder, per 28x28 image
 BATCH_SIZE = 128

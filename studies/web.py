@@ -1,4 +1,4 @@
-"""`python -m convae export-web`: the shipped decoder and a 2-D latent map as static files.
+"""`python -m studies export-web`: the shipped decoder and a 2-D latent map as static files.
 
 The book's in-browser explorer (book/_explorer/convae-explorer.js) reads them and runs the decoder
 in JavaScript, so the published page needs no Python kernel.
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import torch
 
-from ...checkpoints import load_pretrained, pretrained_metadata
-from ...data import load_dataset
-from ...evaluate import encode
-from ...widgets import latent_ranges
+from convae._internal.checkpoints import load_pretrained, pretrained_metadata
+from convae.data import load_dataset
+from convae.evaluate import encode
+from convae.widgets import latent_ranges
 
 FORMAT = "convae-explorer/1"
 DEFAULT_OUT = Path("book/_explorer")

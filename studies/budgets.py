@@ -1,4 +1,4 @@
-"""`python -m convae label-budgets`: chapter 5's methods over paired seeds, at longer budgets.
+"""`python -m studies label-budgets`: chapter 5's methods over paired seeds, at longer budgets.
 
 Chapter 5 trains every method live at one budget per label count. Whether a ranking survives more
 training is a question of budgets the chapter has no time for, so it is answered here and stored:
@@ -20,11 +20,12 @@ from typing import Any
 
 import torch
 
-from ...data import ImageSet, labelled_subset, load_dataset
-from ...evaluate import evaluate_classifier
-from ...models import Autoencoder, Classifier
-from ...results import load_result
-from ...transfer import WAYS, Budget
+from convae.data import ImageSet, labelled_subset, load_dataset
+from convae.evaluate import evaluate_classifier
+from convae.models import Autoencoder, Classifier
+from convae.results import load_result
+from convae.transfer import WAYS, Budget
+
 from .study import Study
 from .tune import SPLIT_SEED, VALIDATION_IMAGES, load_split
 
