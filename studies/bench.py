@@ -16,6 +16,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from convae._internal.records import rate_table
 from convae.data import data_root, load_dataset
 from convae.models import Autoencoder
 from convae.recipe import Recipe
@@ -95,25 +96,12 @@ def run_benchmark(num_images: int = 60_000, root: str | None = None) -> dict[str
         "(b) convae.train_autoencoder": num_images / convae_path_seconds(num_images, root),
         "(c) compute only (one batch repeated)": num_images / compute_only_seconds(num_images),
     }
-    print("\n" + "\n".join(rate_table(rates, peak)))
+    print("\n" + "\n".join(rate_table(rates, peak, TRAIN_FLOP_PER_IMAGE)))
     a, b, c = rates.values()
     share = 100 * b * TRAIN_FLOP_PER_IMAGE / 1e9 / peak
     print(f"\n(b)/(a) = {b / a:.2f}x   (b)/(c) = {b / c:.2f}   "
           f"(b) reaches {share:.1f} % of the measured float32 matmul rate")
     return {**rates, "matmul_gflops": peak}
-
-
-def rate_table(rates: dict[str, float], matmul_gflops: float,
-               flop_per_image: float = TRAIN_FLOP_PER_IMAGE) -> list[str]:
-    """The Markdown rows of the benchmark's table: each way's images per second, seconds per epoch
-    of 60,000 images, and arithmetic rate against the measured matmul rate."""
-    rows = [f"| way | images/s | epoch of 60k (s) | GFLOP/s | % of matmul ({matmul_gflops:.0f} GFLOP/s) |",
-            "|---|---:|---:|---:|---:|"]
-    for name, rate in rates.items():
-        gflops = rate * flop_per_image / 1e9
-        rows.append(f"| {name} | {rate:,.0f} | {60_000 / rate:.1f} | {gflops:.1f} | "
-                    f"{100 * gflops / matmul_gflops:.1f} % |")
-    return rows
 
 
 def record_benchmark(num_images: int, root: str | None, out: Path, command: str) -> dict[str, Any]:

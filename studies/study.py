@@ -4,7 +4,7 @@ A study (`python -m studies --help` lists them) trains for minutes to hours and 
 record into a folder; the chapters print that record instead of recomputing it. Each record stores
 the command line that made it, the seconds it took and the torch version, so the book can say how
 every stored number was made. Records made before the studies left the installed package name
-`python -m convae STUDY`; `spelled_now` gives today's spelling of such a command.
+`python -m convae STUDY`; `convae._internal.records.spelled_now` gives today's spelling.
 """
 
 from __future__ import annotations
@@ -22,23 +22,10 @@ import torch
 
 from convae._internal import cli
 from convae._internal.files import write_atomically
+from convae._internal.records import STUDIES_COMMAND_LINE
 from convae.data import ImageSet, load_dataset
 
-COMMAND_LINE = "python -m studies "  # how a record names the command that made it
-CONVAE_COMMANDS = tuple(row.name for row in cli.COMMANDS)  # train, evaluate, check-data: still convae's
-FORMER_COMMAND_LINE = "python -m convae "  # how records made before the move name it
-
-
-def spelled_now(command: str) -> str:
-    """A stored record's `command` as it is spelled today: `python -m convae label-budgets …`
-    (a record made when the studies lived in the package) becomes `python -m studies label-budgets …`;
-    a `python -m convae train …` is unchanged."""
-    words = shlex.split(command)
-    if command.startswith(FORMER_COMMAND_LINE) and words[3:4] and words[3] not in CONVAE_COMMANDS:
-        return COMMAND_LINE + command[len(FORMER_COMMAND_LINE):]
-    return command
-
-
+COMMAND_LINE = STUDIES_COMMAND_LINE  # how a record names the command that made it
 def write_result(path: Path, result: dict[str, Any], started: float) -> dict[str, Any]:
     """Write `result`, with the seconds since `started` (a `time.perf_counter()`) and the torch
     version, as the JSON file `path` (its folder made if needed); return what was written."""

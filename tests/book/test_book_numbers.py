@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import convae
+from convae._internal.records import spelled_now
 from course.sandbox import Limits
 from studies.chapters import chapter_paths, measure_text
 from studies.cli import main
-from studies.study import spelled_now
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,7 @@ from convae.data import load_dataset
 
 SWITCH, SWITCHED = 'DATASET = "fashion-mnist"', 'DATASET = "mnist"'
 GUARD = '''\
-# Prepended by tests/test_mnist_switch.py: with the switch set to MNIST, a chapter that loads the
+# Prepended by tests/chapters/test_mnist_switch.py: with the switch set to MNIST, a chapter that loads the
 # shipped Fashion-MNIST weights has not followed the switch.
 import convae._internal.checkpoints
 

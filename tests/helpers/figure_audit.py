@@ -2,7 +2,7 @@
 
 A figure wider than the column is scaled down to fit it, and its text with it. A figure is legible
 when its smallest text, so scaled, is at least `LEGIBLE_SHARE` of the body text's size. The column
-and body sizes are the book's, measured in the browser (tests/test_accessibility.py).
+and body sizes are the book's, measured in the browser (tests/book/test_accessibility.py).
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 import json
 
+from convae._internal.records import spelled_now
 from convae.results import load_result
 from studies.bench import BATCH_SIZE, TRAIN_FLOP_PER_IMAGE, run_benchmark
 from studies.cli import main
-from studies.study import spelled_now
 
 
 def test_a_small_benchmark_prints_every_way_and_the_ratios(capsys):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from convae._internal.records import spelled_now
 from convae.results import load_result
 from convae.transfer import METHODS, WAYS
 from studies.budgets import FULL_METHODS, FULL_RUNS, STEP_MULTIPLIERS, WIDE_LATENT
 from studies.cli import main
-from studies.study import spelled_now
 
 
 def test_every_method_ran_on_every_seed_at_every_budget():

@@ -8,11 +8,12 @@ import pytest
 import convae
 from convae import sampling
 from convae._internal import cli as convae_cli
+from convae._internal import records
 from convae._internal.checkpoints import PRETRAINED, file_sha256, pretrained_path
+from convae._internal.records import spelled_now
 from studies import cli as studies_cli
 from studies import vae_study
 from studies import why_convolutions as dense
-from studies.study import spelled_now
 
 METADATA_BYTES = 20_000  # what a weights file may hold beyond its float32 tensors
 PARSERS = {"convae": convae_cli.parser, "studies": studies_cli.parser}  # by the module after `python -m`
@@ -66,3 +67,7 @@ def test_shipped_weights_match_their_pinned_hash_and_say_how_they_were_made(name
         assert recipe["holdout_class"].lower() == args.holdout_class.lower()
         assert set(metadata["holdout_test_metrics"]) == {"mse", "bce"}
     assert 0 < metadata["test_metrics"]["mse"] < 0.05
+
+
+def test_the_package_keeps_the_commands_a_record_may_still_name():
+    assert records.PACKAGE_COMMANDS == tuple(command.name for command in convae_cli.COMMANDS)

@@ -8,10 +8,10 @@ import torch
 
 import convae
 from convae import transfer
+from convae._internal.records import spelled_now
 from convae.results import load_result
 from studies import tune_autoencoder
 from studies.cli import main
-from studies.study import spelled_now
 from studies.tune import BUDGETS, GRIDS
 
 

@@ -10,10 +10,10 @@ import torch
 
 import convae
 from convae import sampling
+from convae._internal.records import spelled_now
 from convae.damage import controls
 from convae.results import load_result
 from studies.cli import main
-from studies.study import spelled_now
 from studies.vae_study import BETAS, EPOCHS, SEEDS, vae_name
 
 

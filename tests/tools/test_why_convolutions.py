@@ -10,10 +10,10 @@ import torch
 
 import convae
 from convae._internal.kinds import trainable_kind
+from convae._internal.records import spelled_now
 from convae.models import DenseAutoencoder, count_parameters, forward_flops
 from convae.results import load_result
 from studies.cli import main
-from studies.study import spelled_now
 from studies.why_convolutions import NETWORKS, SEEDS
 
 
