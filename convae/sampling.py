@@ -166,5 +166,6 @@ def active_dimensions(mu: torch.Tensor, threshold: float = 0.01) -> int:
     return int((mu.var(dim=0) > threshold).sum())
 
 
-__all__ = ["JUDGE", "JudgeRecipe", "active_dimensions", "decode", "fitted_gaussian_codes", "frechet_distance",
-           "judge_features", "nearest_neighbour_radii", "precision_recall", "sample_quality", "train_judge"]
+__all__ = ["JUDGE", "MANIFOLD_POINTS", "JudgeRecipe", "active_dimensions", "decode", "fitted_gaussian_codes",
+           "frechet_distance", "judge_features", "nearest_neighbour_radii", "precision_recall", "sample_quality",
+           "train_judge"]
