@@ -52,10 +52,11 @@ class Recipe:
             whole_number(getattr(self, name), name)
         if self.hidden is not None:
             whole_number(self.hidden, "hidden")
-        for name in ("validation_images", "seed"):
+        for name, most in (("validation_images", None), ("seed", MAX_SEED)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-                raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (most and value > most):
+                allowed = "of at least 0" if most is None else f"from 0 to {most}"
+                raise ValueError(f"{name} must be a whole number {allowed}, got {value!r}")
         for name, allowed in (("dataset", DATASETS), ("loss", LOSSES), ("schedule", SCHEDULES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")

@@ -23,7 +23,7 @@ from ..vae import evaluate_vae, train_vae
 from .checkpoints import STORABLE
 
 # (model, train_set, recipe, *, validation_set=None, device=None, progress=True) -> History
-Trainer = Callable[..., History]
+Trainer = Callable[..., History]  # its History records validation_loss and validation_mse when validating
 Metrics = dict[str, float]
 
 

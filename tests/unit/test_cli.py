@@ -54,7 +54,7 @@ def test_module_entry_point_has_help():
     (["train", "--latent-dim", "-1"], "argument --latent-dim: latent_dim must be a whole number of at least 1, got -1"),
     (["train", "--seed", "-1"], "argument --seed: seed must be a whole number from 0 to"),
     (["train", "--validation-images", "-5"], "argument --validation-images: validation_images must be a whole number "
-                                             "from 0 to"),
+                                             "of at least 0, got -5"),
     (["train", "--model", "vae"], "a VAE's reconstruction term is the Bernoulli likelihood"),
     (["train", "--dry-run", "--validation-images", "512"],
      "argument --validation-images: must leave training images: less than 512"),

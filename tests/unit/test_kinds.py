@@ -51,8 +51,9 @@ def train_sparse(model, train_set, recipe, *, validation_set=None, device=None, 
         losses = sparse_steps(model, batches(train_set.images, train_set.labels, recipe.batch_size, generator),
                               optimizer)
         record = {"epoch": epoch + 1, "train_loss": losses.mean().item()}
-        if validation_set is not None:
-            record["validation_mse"] = evaluate_autoencoder(model, validation_set)["mse"]
+        if validation_set is not None:  # what every kind's loop records: its loss and the MSE
+            mse = evaluate_autoencoder(model, validation_set)["mse"]
+            record.update(validation_loss=mse, validation_mse=mse)
         history.append(record, losses)
     return history
 
